@@ -1,0 +1,5 @@
+"""Allow ``python -m osharactl``."""
+
+from osharactl.cli import main
+
+main()

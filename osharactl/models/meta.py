@@ -1,0 +1,162 @@
+"""Read the field markers back out of the models: secret paths, keyed lists, set-like lists.
+
+Everything that must treat a field specially (the masker, the normaliser, the differ) asks here
+rather than keeping its own list of field names, so a new secret field is masked everywhere by
+marking it once in the model.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterator
+from functools import cache
+from typing import Any, Union
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from osharactl.models.base import LIST_KEY, READ_ONLY, SECRET, SERVER_DEFAULT, SET_LIKE
+
+SENSITIVE = "(sensitive)"
+PathPattern = tuple[str, ...]  # field names; "[]" = any list item; "*" = any mapping value
+
+
+def flag(info: FieldInfo, key: str) -> Any:
+    extra = info.json_schema_extra
+    return extra.get(key) if isinstance(extra, dict) else None
+
+
+def _strip(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def inner_models(annotation: Any) -> tuple[str, list[type[BaseModel]]]:
+    """Return the container kind (``"list"``, ``"dict"``, ``""``) and the models inside it."""
+    annotation = _strip(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        kinds: set[str] = set()
+        found: list[type[BaseModel]] = []
+        for arg in typing.get_args(annotation):
+            if _strip(arg) is type(None):
+                continue
+            kind, models = inner_models(arg)
+            kinds.add(kind) if models or kind else None
+            found.extend(models)
+        return (kinds.pop() if len(kinds) == 1 else ""), found
+    if origin is list:
+        return "list", inner_models(typing.get_args(annotation)[0])[1]
+    if origin is dict:
+        return "dict", inner_models(typing.get_args(annotation)[1])[1]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "", [annotation]
+    return "", []
+
+
+def walk(
+    model: type[BaseModel], prefix: PathPattern = ()
+) -> Iterator[tuple[PathPattern, FieldInfo]]:
+    """Yield every field of ``model`` and its nested models with its path pattern."""
+    for name, info in model.model_fields.items():
+        path = (*prefix, name)
+        yield path, info
+        kind, models = inner_models(info.annotation)
+        step = {"list": ("[]",), "dict": ("*",)}.get(kind, ())
+        for sub in models:
+            yield from walk(sub, (*path, *step))
+
+
+@cache
+def patterns(model: type[BaseModel], key: str) -> dict[PathPattern, Any]:
+    """All path patterns whose field carries marker ``key``, with the marker's value."""
+    return {p: flag(info, key) for p, info in walk(model) if flag(info, key)}
+
+
+def secret_patterns(model: type[BaseModel]) -> dict[PathPattern, Any]:
+    return patterns(model, SECRET)
+
+
+def list_keys(model: type[BaseModel]) -> dict[PathPattern, str]:
+    return patterns(model, LIST_KEY)
+
+
+def set_like(model: type[BaseModel]) -> frozenset[PathPattern]:
+    return frozenset(patterns(model, SET_LIKE))
+
+
+def server_default_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(p[0] for p in patterns(model, SERVER_DEFAULT) if len(p) == 1)
+
+
+def read_only_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(p[0] for p in patterns(model, READ_ONLY) if len(p) == 1)
+
+
+def _pick(models: list[type[BaseModel]], data: Any) -> type[BaseModel] | None:
+    """Choose the union member for ``data`` (tools are discriminated by ``kind``)."""
+    if len(models) == 1:
+        return models[0]
+    if isinstance(data, dict):
+        for m in models:
+            kind = m.model_fields.get("kind")
+            if kind is not None and data.get("kind") in typing.get_args(_strip(kind.annotation)):
+                return m
+    return None
+
+
+def mask_secrets(data: Any, model: type[BaseModel]) -> Any:
+    """Return a copy of ``data`` (plain JSON-like) with every secret value replaced by
+    ``"(sensitive)"``. Unknown keys are kept; empty secrets stay empty so "not set" is visible."""
+    if not isinstance(data, dict):
+        return data
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        info = model.model_fields.get(key)
+        if info is None:
+            out[key] = value
+            continue
+        if flag(info, SECRET):
+            out[key] = _mask_value(value)
+            continue
+        kind, models = inner_models(info.annotation)
+        if kind == "list" and isinstance(value, list):
+            out[key] = [_mask_in(models, v) for v in value]
+        elif kind == "dict" and isinstance(value, dict):
+            out[key] = {k: _mask_in(models, v) for k, v in value.items()}
+        else:
+            out[key] = _mask_in(models, value)
+    return out
+
+
+def _mask_in(models: list[type[BaseModel]], value: Any) -> Any:
+    chosen = _pick(models, value) if models else None
+    return mask_secrets(value, chosen) if chosen else value
+
+
+def _mask_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: SENSITIVE if v not in (None, "") else v for k, v in value.items()}
+    if value in (None, ""):
+        return value
+    return SENSITIVE
+
+
+def secret_values(data: Any, model: type[BaseModel]) -> list[str]:
+    """Every non-empty secret string in ``data``: fed to the log/error redactor."""
+    found: list[str] = []
+
+    def collect(masked: Any, original: Any) -> None:
+        if masked == SENSITIVE and isinstance(original, str) and original:
+            found.append(original)
+        elif isinstance(masked, dict) and isinstance(original, dict):
+            for k, v in masked.items():
+                collect(v, original.get(k))
+        elif isinstance(masked, list) and isinstance(original, list):
+            for m, o in zip(masked, original, strict=False):
+                collect(m, o)
+
+    collect(mask_secrets(data, model), data)
+    return found
