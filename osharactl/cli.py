@@ -122,3 +122,26 @@ def sandbox() -> None:
 def sandbox_serve(ctx: click.Context, **kwargs: object) -> None:
     """Serve the sandbox API over HTTP until Ctrl-C."""
     run(lambda: app.sandbox_serve(_g(ctx), **kwargs))
+
+
+def _ask(text: str, hide: bool) -> str | None:
+    """click.prompt, with end of input (no terminal, nothing piped) meaning "cannot ask"."""
+    try:
+        return str(click.prompt(text, hide_input=hide))
+    except click.Abort:
+        return None
+
+
+@main.command()
+@click.option("--email", default=None, help="Account email (else OSHARA_EMAIL, else asked).")
+@click.pass_context
+def login(ctx: click.Context, email: str | None) -> None:
+    """Log in and cache the token for the API URL (file mode 0600)."""
+    run(lambda: app.login(_g(ctx), email=email, ask=_ask))
+
+
+@main.command()
+@click.pass_context
+def logout(ctx: click.Context) -> None:
+    """Forget the cached token for the API URL."""
+    run(lambda: app.logout(_g(ctx)))

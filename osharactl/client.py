@@ -31,7 +31,14 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
-from osharactl.credentials import Credentials, Session, TokenPair, resolve_credentials
+from osharactl.credentials import (
+    Credentials,
+    Session,
+    TokenCache,
+    TokenPair,
+    config_dir,
+    resolve_credentials,
+)
 from osharactl.errors import ApiError, AuthError, ConfigError, ConnectionFailed, NotFound
 
 if TYPE_CHECKING:
@@ -521,6 +528,32 @@ def open_client(
     require_secure_url(settings.api_url)
     auth = resolve_credentials(settings.api_url.rstrip("/"), env)
     return Client(settings.api_url, auth, trace=trace, redact=redact, max_connections=connections)
+
+
+def log_in(
+    settings: Settings,
+    email: str,
+    password: str,
+    *,
+    debug: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Path:
+    """``osharactl login``: log in once and cache the token pair (never the password) for
+    ``settings.api_url``; later runs refresh it by themselves. Returns the cache file."""
+    api_url = settings.api_url.rstrip("/")
+    require_secure_url(api_url)
+    cache = TokenCache(config_dir(environ))
+    session = Session(
+        source=f"login as {email}", email=email, password=password, cache=cache, cache_key=api_url
+    )
+    with Client(api_url, session, trace=stderr_trace if debug else None) as client:
+        session.headers(client)  # logs in, and the session writes the pair to the cache
+    return cache.path
+
+
+def log_out(settings: Settings, *, environ: Mapping[str, str] | None = None) -> bool:
+    """Forget the cached token pair for ``settings.api_url``; False if there was none."""
+    return TokenCache(config_dir(environ)).remove(settings.api_url.rstrip("/"))
 
 
 def _sandbox_client(
