@@ -406,6 +406,26 @@ class Client:
         return text if len(text) <= TRACE_BODY_LIMIT else text[:TRACE_BODY_LIMIT] + "…"
 
 
+class _InProcessTransport(httpx.BaseTransport):
+    """The sandbox's WSGI app as a transport. Its injected "dropped connection" surfaces as a
+    ``ConnectionError``; turn it into the httpx error a real dropped socket gives, so retries
+    behave the same in-process and over HTTP. Closing it closes the sandbox's database."""
+
+    def __init__(self, inner: httpx.WSGITransport, on_close: Callable[[], None]) -> None:
+        self.inner = inner
+        self.on_close = on_close
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self.inner.handle_request(request)
+        except ConnectionError as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=request) from None
+
+    def close(self) -> None:
+        self.inner.close()
+        self.on_close()
+
+
 def character_path(slug: str) -> str:
     return f"{CHARACTERS}{quote(slug, safe='')}/"
 
@@ -574,7 +594,8 @@ def _sandbox_client(
         config = SandboxConfig.from_env(env, db_path=db)
     except ValueError as exc:
         raise ConfigError(f"sandbox settings: {exc}") from None
-    transport = httpx.WSGITransport(app=create_app(config))
+    app = create_app(config)
+    transport = _InProcessTransport(httpx.WSGITransport(app=app), app.close)
     auth = Session(
         source="sandbox account",
         email=DEFAULT_EMAIL,
