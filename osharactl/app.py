@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 Command = Callable[[], int]
 
@@ -64,4 +65,53 @@ def logout(options: GlobalOptions) -> int:
     removed = log_out(settings)
     state = "Removed the cached token" if removed else "No cached token"
     print(f"{state} for {settings.api_url}.")
+    return 0
+
+
+def sandbox_serve(
+    options: GlobalOptions,
+    *,
+    host: str,
+    port: int,
+    db: Path | None,
+    email: str,
+    password: str,
+    **settings: Any,
+) -> int:
+    """Serve the sandbox on ``host:port`` until Ctrl-C (130) or SIGTERM (0). Fault, token and
+    paging settings come from OSHARA_SANDBOX_* variables, overridden by the flags given."""
+    from osharactl.errors import UsageError
+    from osharactl.sandbox import DEFAULT_DB, FaultConfig, SandboxConfig
+    from osharactl.sandbox.serve import serve
+
+    fault_flags = {k: settings.pop(k) for k in list(settings) if k in FaultConfig.FLAGS}
+    if fault_flags.get("faults_on_auth") is not None:
+        fault_flags["include_auth"] = fault_flags.pop("faults_on_auth")
+    try:
+        config = SandboxConfig.from_env(
+            db_path=db or DEFAULT_DB,
+            email=email,
+            password=password,
+            access_ttl_seconds=settings.get("access_ttl"),
+            refresh_ttl_seconds=settings.get("refresh_ttl"),
+            page_size=settings.get("page_size"),
+            request_log=settings.get("request_log"),
+        )
+        config = config.with_faults(**fault_flags)
+        return serve(config, host, port, print)
+    except ValueError as exc:
+        raise UsageError(f"sandbox settings: {exc}") from None
+    except OSError as exc:
+        raise UsageError(
+            f"cannot serve the sandbox on {host}:{port}: {exc.strerror or exc}"
+        ) from None
+
+
+def sandbox_openapi(options: GlobalOptions) -> int:
+    """Print the OpenAPI description the sandbox serves at /api/schema/."""
+    import json
+
+    from osharactl.sandbox.openapi import openapi_document
+
+    print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -108,20 +109,40 @@ def sandbox() -> None:
 @sandbox.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int)
-@click.option("--db", type=click.Path(path_type=Path), default=None, help="SQLite file.")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=None,
+    envvar="OSHARACTL_SANDBOX_DB",
+    help="SQLite file [default: .osharactl/sandbox.sqlite3].",
+)
 @click.option("--email", default="sandbox@example.com", show_default=True)
 @click.option("--password", default="sandbox", show_default=True)
 @click.option("--access-ttl", type=float, default=None, help="Access-token lifetime in seconds.")
+@click.option("--refresh-ttl", type=float, default=None, help="Refresh-token lifetime in seconds.")
+@click.option("--page-size", type=int, default=None, help="Paginate the characters list (DRF).")
 @click.option("--latency-ms", type=float, default=None, help="Inject latency on every request.")
 @click.option("--error-rate", type=float, default=None, help="Share of requests answered 503.")
 @click.option("--rate-limit-rate", type=float, default=None, help="Share answered 429.")
 @click.option("--retry-after", type=float, default=None, help="Retry-After seconds on 429.")
-@click.option("--drop-rate", type=float, default=None, help="Share of connections dropped.")
-@click.option("--request-log", type=click.Path(path_type=Path), default=None)
+@click.option("--drop-rate", type=float, default=None, help="Share dropped before processing.")
+@click.option(
+    "--drop-after-rate", type=float, default=None, help="Share processed, then dropped unanswered."
+)
+@click.option("--seed", type=int, default=None, help="Seed of the fault sequence.")
+@click.option("--faults-on-auth", is_flag=True, default=None, help="Inject faults on /api/auth/.")
+@click.option("--request-log", type=click.Path(path_type=Path), default=None, help="JSON lines.")
 @click.pass_context
-def sandbox_serve(ctx: click.Context, **kwargs: object) -> None:
-    """Serve the sandbox API over HTTP until Ctrl-C."""
+def sandbox_serve(ctx: click.Context, /, **kwargs: Any) -> None:
+    """Serve the sandbox API over HTTP until Ctrl-C (flags override OSHARA_SANDBOX_* env vars)."""
     run(lambda: app.sandbox_serve(_g(ctx), **kwargs))
+
+
+@sandbox.command("openapi")
+@click.pass_context
+def sandbox_openapi(ctx: click.Context) -> None:
+    """Print the sandbox's OpenAPI 3.1 description (JSON)."""
+    run(lambda: app.sandbox_openapi(_g(ctx)))
 
 
 def _ask(text: str, hide: bool) -> str | None:

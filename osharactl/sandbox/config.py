@@ -68,3 +68,7 @@ class SandboxConfig:
             values["request_log"] = Path(log)
         base = cls(**values)
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+    def with_faults(self, **overrides: Any) -> SandboxConfig:
+        """A copy whose fault settings take every override that is not ``None``."""
+        return replace(self, faults=self.faults.merged(**overrides))

@@ -14,7 +14,7 @@ import random
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, ClassVar
 
 ENV_PREFIX = "OSHARA_SANDBOX_"
 FAULT_PATH_PREFIX = "/api/"
@@ -54,6 +54,20 @@ class FaultConfig:
     include_auth: bool = False
     limit: int | None = None
     methods: frozenset[str] | None = None
+
+    # `sandbox serve` flags that set fault fields (faults_on_auth sets include_auth).
+    FLAGS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "latency_ms",
+            "error_rate",
+            "rate_limit_rate",
+            "retry_after",
+            "drop_rate",
+            "drop_after_rate",
+            "seed",
+            "faults_on_auth",
+        }
+    )
 
     def __post_init__(self) -> None:
         for name in ("error_rate", "rate_limit_rate", "drop_rate", "drop_after_rate"):
