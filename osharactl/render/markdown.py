@@ -21,6 +21,7 @@ CELL_LIMIT = 160
 MAX_BLOCK_LINES = 150
 MAX_BLOCK_LINE_CHARS = 400
 MAX_NAMES = 100
+_COUNTS_ONLY, _DESTRUCTIVE_ONLY, _FULL = 0, 1, 2  # how much of the summary to keep
 
 # Characters that markdown (inside a table, inside inline HTML) would interpret. Numeric
 # entities are decoded only after GitHub has split the table row, so ``|`` cannot end a cell.
@@ -44,7 +45,7 @@ def render_markdown(
     plan: Plan, *, max_chars: int = GITHUB_COMMENT_LIMIT, full_plan_hint: str | None = None
 ) -> str:
     """The plan as markdown of at most ``max_chars`` characters, ending with a newline."""
-    summary = _summary(plan, full=True)
+    summary = _summary(plan, detail=_FULL)
     sections = [_section(c) for c in v.sorted_changes(plan)]
     document = summary + "".join(sections)
     if len(document) <= max_chars:
@@ -54,10 +55,11 @@ def render_markdown(
 
 def _shortened(plan: Plan, sections: list[str], max_chars: int, hint: str | None) -> str:
     """Keep the summary and as many whole sections (in slug order) as fit beside the pointer."""
-    summary = _summary(plan, full=True)
     footer = _footer(len(sections), hint)
-    if len(summary) + len(footer) > max_chars:
-        summary = _summary(plan, full=False)
+    # If even the summary and the pointer do not fit, shed its lists, the destructive one last.
+    candidates = [_summary(plan, detail=d) for d in (_FULL, _DESTRUCTIVE_ONLY, _COUNTS_ONLY)]
+    fitting = [s for s in candidates if len(s) + len(footer) <= max_chars]
+    summary = fitting[0] if fitting else candidates[-1]
     kept: list[str] = []
     used = len(summary) + len(footer)
     for section in sections:
@@ -73,12 +75,12 @@ def _shortened(plan: Plan, sections: list[str], max_chars: int, hint: str | None
 
 def _footer(missing: int, hint: str | None) -> str:
     extra = f" {hint}" if hint else ""
-    return f"\n{v.ELLIPSIS} and {missing} more characters not shown. {v.JSON_POINTER}{extra}\n"
+    return f"{v.ELLIPSIS} and {missing} more characters not shown. {v.JSON_POINTER}{extra}\n"
 
 
-def _summary(plan: Plan, *, full: bool) -> str:
-    """Headline, verdict and counts; with ``full`` also destructive changes, unmanaged
-    characters, ignored differences and warnings (each list capped so the summary stays small)."""
+def _summary(plan: Plan, *, detail: int) -> str:
+    """Headline, verdict and counts; then, by ``detail``, the destructive changes, and the
+    unmanaged characters, ignored differences and warnings (each list capped)."""
     where = []
     if plan.env_name:
         where.append(f"env <code>{cell(plan.env_name)}</code>")
@@ -94,8 +96,10 @@ def _summary(plan: Plan, *, full: bool) -> str:
             "| " + " | ".join(str(counts[a.value]) for a in Action) + " |",
             "",
         ]
-    if full:
-        parts += _destructive(plan) + _unmanaged(plan) + _ignored(plan) + _warnings(plan)
+    if detail >= _DESTRUCTIVE_ONLY:
+        parts += _destructive(plan)
+    if detail >= _FULL:
+        parts += _unmanaged(plan) + _ignored(plan) + _warnings(plan)
     return "\n".join(parts) + "\n"
 
 
