@@ -1,0 +1,137 @@
+"""Consistency rules the models cannot check alone: within a character and across documents.
+
+Keyed lists must have unique keys (the plan addresses items by key), references between parts
+of a character must resolve (MCP tools → servers, handoffs → characters), and a form's derived
+tool name must not collide with an explicit tool (the platform's behaviour is undefined there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from osharactl.errors import Diagnostic
+from osharactl.manifests.types import Path, RawDocument, diag
+from osharactl.models import Character, derived_tool_name
+
+
+@dataclass
+class Candidate:
+    """A character that passed model validation, with what the rules need around it."""
+
+    doc: RawDocument
+    character: Character
+    live_targets: frozenset[str]  # handoff targets marked must_exist_live: true
+    ignore_changes: tuple[str, ...]
+    lint_ignore: frozenset[str]
+    refs: dict[Path, str]
+
+
+def duplicate_slugs(candidates: list[Candidate]) -> Iterator[Diagnostic]:
+    first: dict[str, Candidate] = {}
+    for cand in candidates:
+        slug = cand.character.slug
+        if slug in first:
+            pos = first[slug].doc.pos(("slug",))
+            yield diag(
+                cand.doc.pos(("slug",)),
+                ("slug",),
+                f"slug {slug!r} is already used at {pos.file}:{pos.line}:{pos.column}",
+            )
+        else:
+            first[slug] = cand
+
+
+def _duplicates(
+    cand: Candidate, keys: Iterable[str], path: Path, what: str
+) -> Iterator[Diagnostic]:
+    seen: set[str] = set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            where = (*path, index)
+            yield diag(cand.doc.pos(where), where, f"{what} {key!r} appears more than once")
+        seen.add(key)
+
+
+def character_rules(cand: Candidate, slugs: set[str]) -> Iterator[Diagnostic]:
+    """Every within-character rule, plus handoff targets checked against ``slugs``."""
+    ch = cand.character
+    forms = ch.widget_appearance.forms
+    yield from _duplicates(cand, (f.id for f in forms), ("widget_appearance", "forms"), "form id")
+    yield from _duplicates(cand, (t.name for t in ch.tools), ("tools",), "tool name")
+    yield from _duplicates(cand, (s.name for s in ch.mcp_servers), ("mcp_servers",), "MCP server")
+    langs = (lang.code for lang in ch.widget_appearance.languages)
+    yield from _duplicates(cand, langs, ("widget_appearance", "languages"), "language code")
+    handoffs = (h.slug for h in ch.handoff_targets)
+    yield from _duplicates(cand, handoffs, ("handoff_targets",), "handoff target")
+    for f_index, form in enumerate(forms):
+        steps = (s.id for s in form.steps or [])
+        yield from _duplicates(
+            cand, steps, ("widget_appearance", "forms", f_index, "steps"), "step"
+        )
+    yield from _tool_links(cand)
+    yield from _handoffs(cand, slugs)
+
+
+def _tool_links(cand: Candidate) -> Iterator[Diagnostic]:
+    ch = cand.character
+    servers = {s.name for s in ch.mcp_servers}
+    tool_names = {t.name: i for i, t in enumerate(ch.tools)}
+    for index, tool in enumerate(ch.tools):
+        if tool.kind == "mcp" and tool.config.server_name not in servers:
+            path: Path = ("tools", index, "config", "server_name")
+            known = ", ".join(sorted(servers)) or "none declared"
+            yield diag(
+                cand.doc.pos(path),
+                path,
+                f"MCP server {tool.config.server_name!r} is not in mcp_servers ({known})",
+            )
+    for index, form in enumerate(ch.widget_appearance.forms):
+        derived = derived_tool_name(form.id)
+        if derived in tool_names:
+            path = ("widget_appearance", "forms", index, "id")
+            yield diag(
+                cand.doc.pos(path),
+                path,
+                f"form {form.id!r} gives the agent a tool named {derived!r}, which collides "
+                f"with tools[{tool_names[derived]}]; rename the form or the tool",
+            )
+
+
+def _handoffs(cand: Candidate, slugs: set[str]) -> Iterator[Diagnostic]:
+    for index, target in enumerate(cand.character.handoff_targets):
+        path: Path = ("handoff_targets", index, "slug")
+        if target.slug == cand.character.slug:
+            yield diag(cand.doc.pos(path), path, "a character cannot hand off to itself")
+        elif target.slug not in slugs and target.slug not in cand.live_targets:
+            yield diag(
+                cand.doc.pos(path),
+                path,
+                f"handoff target {target.slug!r} is not declared in the manifests; declare it, "
+                "or add `must_exist_live: true` to this target if it is managed elsewhere",
+            )
+
+
+def live_only_targets(cand: Candidate, slugs: set[str]) -> frozenset[str]:
+    """Targets the plan must find live: marked ``must_exist_live`` and not declared here."""
+    return frozenset(t for t in cand.live_targets if t not in slugs)
+
+
+def split_handoff_flags(
+    doc: RawDocument, body: dict[str, Any]
+) -> tuple[frozenset[str], list[Diagnostic]]:
+    """Remove ``must_exist_live`` from handoff items (an osharactl key); return the marked slugs."""
+    marked: set[str] = set()
+    problems: list[Diagnostic] = []
+    targets = body.get("handoff_targets")
+    for index, item in enumerate(targets if isinstance(targets, list) else []):
+        if not isinstance(item, dict) or "must_exist_live" not in item:
+            continue
+        flag = item.pop("must_exist_live")
+        if not isinstance(flag, bool):
+            path: Path = ("handoff_targets", index, "must_exist_live")
+            problems.append(diag(doc.pos(path), path, "must be true or false"))
+        elif flag and isinstance(item.get("slug"), str):
+            marked.add(item["slug"])
+    return frozenset(marked), problems
