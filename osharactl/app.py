@@ -115,3 +115,44 @@ def sandbox_openapi(options: GlobalOptions) -> int:
 
     print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
     return 0
+
+
+def validate(options: GlobalOptions, paths: list[str], *, fmt: str = "text") -> int:
+    """Check manifests offline: no API calls and no secret values (``${env:…}`` is checked,
+    not resolved). Warnings go to stderr and never fail; ``--format json`` prints one document
+    on stdout whatever the outcome, for machines."""
+    import json
+    import sys
+
+    from osharactl.config import load_settings
+    from osharactl.errors import ManifestError
+    from osharactl.manifests import load_manifests
+    from osharactl.manifests.report import diagnostics_json, summary
+
+    settings = load_settings(options)
+    try:
+        result = load_manifests(
+            paths or list(settings.manifests), variables=settings.variables, resolve_env=False
+        )
+    except ManifestError as exc:
+        if fmt != "json":
+            raise
+        print(json.dumps(diagnostics_json(exc.diagnostics), indent=2, ensure_ascii=False))
+        return 1
+    if fmt == "json":
+        print(json.dumps(diagnostics_json(result.warnings), indent=2, ensure_ascii=False))
+        return 0
+    for warning in result.warnings:
+        print(warning.format(), file=sys.stderr)
+    print(summary(result))
+    return 0
+
+
+def schema(options: GlobalOptions, out_dir: Path) -> int:
+    """Write the JSON Schemas editors use: manifests and the project file ``osharactl.yaml``."""
+    from osharactl.config import write_config_schema
+    from osharactl.manifests.schema import write_manifest_schema
+
+    for written in (write_manifest_schema(out_dir), write_config_schema(out_dir)):
+        print(f"wrote {written}")
+    return 0
