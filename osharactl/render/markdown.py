@@ -46,16 +46,23 @@ def render_markdown(
 ) -> str:
     """The plan as markdown of at most ``max_chars`` characters, ending with a newline."""
     summary = _summary(plan, detail=_FULL)
-    sections = [_section(c) for c in v.sorted_changes(plan)]
-    document = summary + "".join(sections)
-    if len(document) <= max_chars:
-        return document
-    return _shortened(plan, sections, max_chars, full_plan_hint)
+    changes = v.sorted_changes(plan)
+    sections: list[str] = []
+    size = len(summary)
+    for change in changes:  # rendered lazily: a 10,000-character plan stops after the limit
+        sections.append(_section(change))
+        size += len(sections[-1])
+        if size > max_chars:
+            return _shortened(plan, sections, len(changes), max_chars, full_plan_hint)
+    return summary + "".join(sections)
 
 
-def _shortened(plan: Plan, sections: list[str], max_chars: int, hint: str | None) -> str:
-    """Keep the summary and as many whole sections (in slug order) as fit beside the pointer."""
-    footer = _footer(len(sections), hint)
+def _shortened(
+    plan: Plan, sections: list[str], total: int, max_chars: int, hint: str | None
+) -> str:
+    """Keep the summary and as many whole sections (in slug order) as fit beside the pointer;
+    ``sections`` is a prefix of all ``total`` sections, long enough to overflow the limit."""
+    footer = _footer(total, hint)
     # If even the summary and the pointer do not fit, shed its lists, the destructive one last.
     candidates = [_summary(plan, detail=d) for d in (_FULL, _DESTRUCTIVE_ONLY, _COUNTS_ONLY)]
     fitting = [s for s in candidates if len(s) + len(footer) <= max_chars]
@@ -67,7 +74,7 @@ def _shortened(plan: Plan, sections: list[str], max_chars: int, hint: str | None
             break
         kept.append(section)
         used += len(section)
-    document = summary + "".join(kept) + _footer(len(sections) - len(kept), hint)
+    document = summary + "".join(kept) + _footer(total - len(kept), hint)
     if len(document) > max_chars:  # only for limits too small to hold even the short summary
         document = document[: document.rfind("\n", 0, max_chars) + 1]
     return document
