@@ -494,12 +494,11 @@ def describe_transport_error(exc: httpx.HTTPError) -> str:
 
 
 def _reason(response: httpx.Response) -> str:
-    if response.reason_phrase:
-        return response.reason_phrase
+    """The standard phrase ("Not Found"), whatever casing the server chose."""
     try:
         return HTTPStatus(response.status_code).phrase
     except ValueError:
-        return ""
+        return response.reason_phrase
 
 
 def _slug_exists(response: httpx.Response) -> bool:
