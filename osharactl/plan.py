@@ -60,6 +60,12 @@ class Operation:
     method: str  # POST | PATCH | PUT | DELETE
     slug: str
     body: dict[str, Any] | None = None
+    step: int = 0  # position within its character's operations (a cycle-broken create has two)
+    depends_on: tuple[str, ...] = ()  # keys of operations that must succeed first
+
+    @property
+    def key(self) -> str:
+        return f"{self.slug}#{self.step}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,365 @@
+"""Build the Plan: which characters to create, update, replace or delete, the requests to send,
+and the order they must go in.
+
+Ordering rules (apply follows ``Operation.depends_on``):
+- a character is created before any character whose handoff_targets point at it;
+- a character is deleted only after the updates that remove references to it;
+- creates that point at each other (a cycle) are created without those targets first, then
+  patched once all of them exist.
+Prune safety: only with ``prune``, only slugs within the scope patterns, never protected ones, and
+never more than ``max_deletes`` per run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from osharactl.diff import WRITE_ONLY, CharacterDiff, compare, flatten
+from osharactl.errors import UsageError
+from osharactl.manifests.types import DesiredCharacter, ManifestSet
+from osharactl.models import Character, WidgetAppearance
+from osharactl.models.meta import inner_models
+from osharactl.normalize import fingerprint
+from osharactl.paths import parse_path, raw_locate
+from osharactl.plan import ABSENT, Action, CharacterChange, FieldChange, Operation, Plan
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    targets: frozenset[str] = frozenset()
+    prune: bool = False
+    prune_scope: tuple[str, ...] = ("*",)
+    protected: tuple[str, ...] = ()
+    max_deletes: int = 10
+    overwrite: frozenset[str] = frozenset()
+    rotate: frozenset[str] = frozenset()  # slugs (or "*") whose secrets are re-sent
+    api_url: str = ""
+    env_name: str | None = None
+    extra_warnings: tuple[str, ...] = field(default=())
+
+
+def matches(slug: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(slug, p) for p in patterns)
+
+
+def build_plan(
+    manifests: ManifestSet, live: Mapping[str, dict[str, Any]], opts: PlanOptions
+) -> Plan:
+    desired = _in_scope(manifests.characters, opts.targets, live)
+    _check_live_handoffs(manifests, desired, live)
+    changes: dict[str, CharacterChange] = {}
+    ignored: dict[str, tuple[str, ...]] = {}
+    for slug, want in sorted(desired.items()):
+        have = live.get(slug)
+        change, ignored_paths = _change_for(want, have, opts)
+        if change is not None:
+            changes[slug] = change
+        if ignored_paths:
+            ignored[slug] = ignored_paths
+    managed = set(manifests.characters)
+    unmanaged = sorted(
+        s for s in live if s not in managed and (not opts.targets or s in opts.targets)
+    )
+    if opts.prune:
+        doomed = [s for s in unmanaged if _prunable(s, opts)]
+        if len(doomed) > opts.max_deletes:
+            raise UsageError(
+                f"--prune would delete {len(doomed)} characters, more than the limit of "
+                f"{opts.max_deletes}: {', '.join(doomed)}",
+                hint="raise --max-deletes (or prune.max_deletes) if this is intended, "
+                "or narrow prune.scope",
+            )
+        for slug in doomed:
+            changes[slug] = CharacterChange(
+                slug,
+                Action.DELETE,
+                operations=(Operation("DELETE", slug),),
+                live_fingerprint=fingerprint(live[slug]),
+                destructive=True,
+            )
+        unmanaged = [s for s in unmanaged if s not in doomed]
+    ordered = _order(changes, desired, live)
+    warnings = [d.format() for d in manifests.warnings] + list(opts.extra_warnings)
+    return Plan(
+        changes=tuple(ordered[s] for s in sorted(ordered)),
+        unmanaged=tuple(unmanaged),
+        api_url=opts.api_url,
+        env_name=opts.env_name,
+        warnings=tuple(warnings),
+        ignored=ignored,
+    )
+
+
+def _prunable(slug: str, opts: PlanOptions) -> bool:
+    return matches(slug, opts.prune_scope) and not matches(slug, opts.protected)
+
+
+def _in_scope(
+    characters: Mapping[str, DesiredCharacter],
+    targets: frozenset[str],
+    live: Mapping[str, dict[str, Any]],
+) -> dict[str, DesiredCharacter]:
+    """``--target`` narrows the plan; like Terraform, a target's handoff targets that do not
+    exist yet are included too, or the target could not be created."""
+    if not targets:
+        return dict(characters)
+    unknown = sorted(t for t in targets if t not in characters and t not in live)
+    if unknown:
+        raise UsageError(
+            f"--target names no character in the manifests or live: {', '.join(unknown)}"
+        )
+    chosen: dict[str, DesiredCharacter] = {}
+    queue = [t for t in sorted(targets) if t in characters]
+    while queue:
+        slug = queue.pop()
+        if slug in chosen:
+            continue
+        chosen[slug] = characters[slug]
+        for target in _handoffs(characters[slug].declared):
+            if target in characters and target not in live:
+                queue.append(target)
+    return chosen
+
+
+def _handoffs(body: Mapping[str, Any] | None) -> list[str]:
+    if not body:
+        return []
+    return [t.get("slug", "") for t in body.get("handoff_targets") or [] if isinstance(t, dict)]
+
+
+def _check_live_handoffs(
+    manifests: ManifestSet, desired: Mapping[str, DesiredCharacter], live: Mapping[str, Any]
+) -> None:
+    missing = [
+        f"{slug} → {target}"
+        for slug, targets in sorted(manifests.must_exist_live.items())
+        if slug in desired
+        for target in sorted(targets)
+        if target not in live and target not in manifests.characters
+    ]
+    if missing:
+        raise UsageError(
+            "handoff targets that must exist live were not found: " + ", ".join(missing)
+        )
+
+
+def _change_for(
+    want: DesiredCharacter, have: dict[str, Any] | None, opts: PlanOptions
+) -> tuple[CharacterChange | None, tuple[str, ...]]:
+    slug = want.slug
+    if have is None:
+        op = Operation("POST", slug, dict(want.declared))
+        return CharacterChange(slug, Action.CREATE, flatten(want), (op,)), ()
+    rotate = slug in opts.rotate or "*" in opts.rotate
+    result = compare(want, have, rotate=rotate)
+    overwrite = slug in opts.overwrite
+    if overwrite:
+        return _overwrite(want, have, result), result.ignored if result else ()
+    if result is None or not result.fields:
+        return None, result.ignored if result else ()
+    body = _patch_body(want, have, result)
+    change = CharacterChange(
+        slug,
+        Action.UPDATE,
+        result.fields,
+        (Operation("PATCH", slug, body),),
+        live_fingerprint=fingerprint(have),
+    )
+    return change, result.ignored
+
+
+def _overwrite(
+    want: DesiredCharacter, have: dict[str, Any], result: CharacterDiff | None
+) -> CharacterChange:
+    """PUT the whole declared character: unmodelled keys inside widget_appearance are wiped, and
+    the plan lists them so the reviewer sees what goes."""
+    fields = list(result.fields if result else ())
+    live_wa = have.get("widget_appearance")
+    if isinstance(live_wa, dict):
+        for key in sorted(set(live_wa) - set(WidgetAppearance.model_fields)):
+            fields.append(
+                FieldChange(f"widget_appearance.{key}", live_wa[key], ABSENT, note="unmodelled")
+            )
+    return CharacterChange(
+        want.slug,
+        Action.UPDATE,
+        tuple(sorted(fields, key=lambda f: f.path)),
+        (Operation("PUT", want.slug, dict(want.declared)),),
+        live_fingerprint=fingerprint(have),
+        overwrite=True,
+    )
+
+
+def _patch_body(
+    want: DesiredCharacter, have: dict[str, Any], result: CharacterDiff
+) -> dict[str, Any]:
+    """Each changed top-level key, sent whole (section 20: PATCH replaces a key's whole value).
+    Unmodelled keys inside objects we re-send are carried over from live, and sub-paths under
+    ignore_changes keep their live value, so neither is wiped."""
+    body: dict[str, Any] = {}
+    for key in result.changed_keys:
+        value = want.declared.get(key, _empty_default(key))
+        body[key] = _carry_over(have.get(key), value, key)
+    for text in want.ignore_changes:
+        segments = parse_path(text)
+        if len(segments) > 1 and segments[0] in body:
+            _copy_live(have, body, segments)
+    if any(f.note == "rotate" for f in result.fields):
+        body.update({k: want.declared[k] for k in WRITE_ONLY if k in want.declared})
+    return body
+
+
+def _empty_default(key: str) -> Any:
+    info = Character.model_fields[key]
+    if info.default_factory is not None:
+        value = info.default_factory()  # type: ignore[call-arg]
+        return {} if isinstance(value, WidgetAppearance) else value
+    return info.default
+
+
+def _carry_over(live_value: Any, value: Any, key: str) -> Any:
+    if not (isinstance(live_value, dict) and isinstance(value, dict)):
+        return value
+    _, models = inner_models(Character.model_fields[key].annotation)
+    return _merge_unmodelled(live_value, value, models[0] if models else None)
+
+
+def _merge_unmodelled(live: dict[str, Any], want: dict[str, Any], model: Any) -> dict[str, Any]:
+    if model is None:
+        return want
+    out = dict(want)
+    for k, v in live.items():
+        info = model.model_fields.get(k)
+        if info is None:
+            out.setdefault(k, v)
+        elif k in out and isinstance(v, dict) and isinstance(out[k], dict):
+            _, models = inner_models(info.annotation)
+            out[k] = _merge_unmodelled(v, out[k], models[0] if len(models) == 1 else None)
+    return out
+
+
+def _copy_live(have: dict[str, Any], body: dict[str, Any], segments: tuple[str, ...]) -> None:
+    src, src_key = raw_locate(have, segments, Character)
+    dst, dst_key = raw_locate(body, segments, Character)
+    if dst is None or dst_key is None:
+        return
+    present = src is not None and src_key is not None and _has(src, src_key)
+    if present:
+        dst[dst_key] = src[src_key]
+    elif isinstance(dst, dict):
+        dst.pop(dst_key, None)
+
+
+def _has(container: Any, key: Any) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(container, list) and isinstance(key, int) and 0 <= key < len(container)
+
+
+def _order(
+    changes: dict[str, CharacterChange],
+    desired: Mapping[str, DesiredCharacter],
+    live: Mapping[str, dict[str, Any]],
+) -> dict[str, CharacterChange]:
+    """Attach dependencies to operations; split creates that form handoff cycles."""
+    creating = {s for s, c in changes.items() if c.action is Action.CREATE}
+    needs = {
+        s: sorted(t for t in _handoffs(desired[s].declared) if t in creating and t != s)
+        for s in changes
+        if s in desired
+    }
+    cyclic = _cyclic(creating, needs)
+    out: dict[str, CharacterChange] = {}
+    for slug, change in changes.items():
+        deps = needs.get(slug, [])
+        if change.action is Action.DELETE:
+            referrers = [
+                s
+                for s, c in changes.items()
+                if c.action is not Action.DELETE and slug in _handoffs(live.get(s))
+            ]
+            ops: tuple[Operation, ...] = (
+                Operation("DELETE", slug, depends_on=tuple(f"{r}#0" for r in sorted(referrers))),
+            )
+            out[slug] = _with(change, ops, referrers)
+        elif slug in cyclic:
+            body = dict(change.operations[0].body or {})
+            later = [t for t in deps if t in cyclic]
+            body["handoff_targets"] = [
+                t for t in body.get("handoff_targets", []) if t.get("slug") not in later
+            ]
+            first = Operation(
+                "POST", slug, body, 0, tuple(f"{t}#0" for t in deps if t not in later)
+            )
+            patch = Operation(
+                "PATCH",
+                slug,
+                {"handoff_targets": change.operations[0].body["handoff_targets"]},  # type: ignore[index]
+                1,
+                (first.key, *(f"{t}#0" for t in later)),
+            )
+            out[slug] = _with(change, (first, patch), deps)
+        else:
+            ops = tuple(
+                Operation(op.method, op.slug, op.body, op.step, tuple(f"{t}#0" for t in deps))
+                for op in change.operations
+            )
+            out[slug] = _with(change, ops, deps)
+    return out
+
+
+def _with(
+    change: CharacterChange, ops: tuple[Operation, ...], deps: Iterable[str]
+) -> CharacterChange:
+    return CharacterChange(
+        change.slug,
+        change.action,
+        change.fields,
+        ops,
+        tuple(sorted(set(deps))),
+        change.live_fingerprint,
+        change.replaces,
+        change.destructive,
+        change.overwrite,
+    )
+
+
+def _cyclic(nodes: set[str], needs: Mapping[str, list[str]]) -> set[str]:
+    """Nodes on a dependency cycle among creates (Tarjan's strongly connected components)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    result: set[str] = set()
+    counter = 0
+
+    def visit(v: str) -> None:
+        nonlocal counter
+        index[v] = low[v] = counter
+        counter += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in needs.get(v, []):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                result.update(component)
+
+    for node in sorted(nodes):
+        if node not in index:
+            visit(node)
+    return result
