@@ -156,3 +156,202 @@ def schema(options: GlobalOptions, out_dir: Path) -> int:
     for written in (write_manifest_schema(out_dir), write_config_schema(out_dir)):
         print(f"wrote {written}")
     return 0
+
+
+def _color(options: GlobalOptions) -> bool:
+    import os
+    import sys
+
+    if options.color is not None:
+        return options.color
+    return (
+        sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    )
+
+
+def _render(plan: Any, fmt: str, options: GlobalOptions) -> str:
+    from osharactl.render import render_json, render_markdown, render_text
+
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "markdown":
+        return render_markdown(plan)
+    return render_text(plan, color=_color(options))
+
+
+def plan(
+    options: GlobalOptions, request: Any, *, fmt: str, out: Path | None, detailed: bool
+) -> int:
+    """Read manifests and live state, print the plan; ``--out`` saves it for ``apply FILE``.
+    With ``--detailed-exitcode``: 0 no changes, 2 changes (the drift check)."""
+    import sys
+
+    from osharactl import planfile
+    from osharactl.config import load_settings
+    from osharactl.reconcile import make_plan
+
+    settings = load_settings(options)
+    planned = make_plan(settings, request, debug=options.debug)
+    with planned.client:
+        for warning in planned.manifests.warnings:
+            print(warning.format(), file=sys.stderr)
+        print(_render(planned.plan, fmt, options))
+        if out is not None:
+            planfile.save(out, planned.plan, planned.manifests.characters, planned.live)
+            print(f"Saved the plan to {out}; apply it with: osharactl apply {out}", file=sys.stderr)
+    return 2 if detailed and planned.plan.has_changes else 0
+
+
+def apply(
+    options: GlobalOptions,
+    request: Any,
+    *,
+    fmt: str,
+    auto_approve: bool,
+    parallelism: int | None,
+    confirm: Ask,
+) -> int:
+    """Apply the plan computed now (after confirmation) or a saved plan file (never prompts,
+    refused when stale). Ends by re-reading what changed and reporting anything that did not
+    converge."""
+    import os
+    import sys
+
+    from osharactl import planfile
+    from osharactl.client import open_client
+    from osharactl.config import load_settings
+    from osharactl.errors import UsageError
+    from osharactl.live import read_live
+    from osharactl.reconcile import make_plan, redactor
+
+    settings = load_settings(options)
+    paths = list(request.paths)
+    if len(paths) == 1 and planfile.is_plan_file(paths[0]):
+        saved = planfile.load(Path(paths[0]))
+        if saved.api_url != settings.api_url or saved.env_name != settings.env_name:
+            raise UsageError(
+                f"the saved plan was made for {saved.api_url} (env {saved.env_name or '-'}), "
+                f"not {settings.api_url} (env {settings.env_name or '-'})"
+            )
+        the_plan = saved.plan(os.environ, settings.variables)
+        client = open_client(settings, debug=options.debug, redact=redactor(_op_secrets(the_plan)))
+        with client:
+            saved.check_fresh(the_plan, read_live(client))
+            print(_render(the_plan, "json" if fmt == "json" else "text", options), file=sys.stderr)
+            return _execute(the_plan, client, saved.refs(), settings, parallelism, fmt)
+    planned = make_plan(settings, request, debug=options.debug)
+    with planned.client:
+        for warning in planned.manifests.warnings:
+            print(warning.format(), file=sys.stderr)
+        shown = _render(planned.plan, "text", options)
+        print(shown, file=sys.stderr if fmt == "json" else sys.stdout)
+        if not planned.plan.has_changes:
+            if fmt == "json":
+                print(_apply_json(planned.plan, None))
+            return 0
+        if not auto_approve:
+            answer = confirm("Apply these changes? Only 'yes' is accepted", False)
+            if answer is None:
+                raise UsageError(
+                    "apply needs confirmation, and there is no terminal to ask",
+                    hint="review with `osharactl plan --out plan.json`, then run "
+                    "`osharactl apply plan.json` (or pass --auto-approve)",
+                )
+            if answer.strip() != "yes":
+                print("Apply cancelled; nothing was changed.", file=sys.stderr)
+                return 1
+        refs = {s: d.refs for s, d in planned.manifests.characters.items()}
+        return _execute(planned.plan, planned.client, refs, settings, parallelism, fmt)
+
+
+def _op_secrets(the_plan: Any) -> list[str]:
+    from osharactl.models import Character, secret_values
+
+    return [
+        v
+        for change in the_plan.changes
+        for op in change.operations
+        if op.body
+        for v in secret_values(op.body, Character)
+    ]
+
+
+def _execute(
+    the_plan: Any, client: Any, refs: Any, settings: Any, parallelism: int | None, fmt: str
+) -> int:
+    import sys
+
+    from osharactl.apply import execute, verify
+    from osharactl.errors import ExitCode
+    from osharactl.live import read_live
+    from osharactl.progress import Progress
+
+    total = sum(len(c.operations) for c in the_plan.changes)
+    report = execute(
+        the_plan,
+        client,
+        parallelism=parallelism or settings.parallelism,
+        on_outcome=Progress(total),
+    )
+    if not report.interrupted:
+        report.divergences = verify(the_plan, report, read_live(client), refs)
+    if fmt == "json":
+        print(_apply_json(the_plan, report))
+    else:
+        print(_apply_summary(report))
+    if report.interrupted:
+        print(
+            "Interrupted: in-flight changes finished; the rest were not started.", file=sys.stderr
+        )
+        return int(ExitCode.INTERRUPTED)
+    return 0 if report.ok else 1
+
+
+def _apply_summary(report: Any) -> str:
+    from osharactl.render.values import inline
+
+    lines = []
+    for o in report.outcomes:
+        if o.status != "done":
+            lines.append(f"  ! {o.slug} ({o.method}): {o.status}: {o.message}")
+    if report.divergences:
+        lines.append("Did not converge: the server stored something other than what was sent:")
+        for d in report.divergences:
+            lines.append(
+                f"  ~ {d.slug}: {d.change.path}: sent {inline(d.change.before)}, "
+                f"stored {inline(d.change.after)}"
+            )
+    done, failed, skipped = (report.count(s) for s in ("done", "failed", "skipped"))
+    lines.append(f"Apply complete: {done} done, {failed} failed, {skipped} skipped.")
+    return "\n".join(lines)
+
+
+def _apply_json(the_plan: Any, report: Any) -> str:
+    import json
+
+    from osharactl.plan import ABSENT
+    from osharactl.render import render_json
+
+    def plain(value: Any) -> Any:
+        return None if value is ABSENT else value
+
+    document = {
+        "format_version": "1",
+        "plan": json.loads(render_json(the_plan)),
+        "results": [
+            {"slug": o.slug, "method": o.method, "status": o.status, "message": o.message}
+            for o in (report.outcomes if report else [])
+        ],
+        "did_not_converge": [
+            {
+                "slug": d.slug,
+                "path": d.change.path,
+                "sent": plain(d.change.before),
+                "stored": plain(d.change.after),
+            }
+            for d in (report.divergences if report else [])
+        ],
+        "summary": {s: (report.count(s) if report else 0) for s in ("done", "failed", "skipped")},
+        "interrupted": bool(report and report.interrupted),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)

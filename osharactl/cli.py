@@ -93,6 +93,110 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> None:
     run(lambda: app.validate(_g(ctx), list(paths), fmt=fmt))
 
 
+def _request(paths: tuple[str, ...], targets: tuple[str, ...], prune: bool, **kw: Any) -> Any:
+    from osharactl.reconcile import Request
+
+    return Request(
+        paths=list(paths),
+        targets=frozenset(targets),
+        prune=prune,
+        max_deletes=kw.get("max_deletes"),
+        overwrite=frozenset(kw.get("overwrite", ())),
+        rotate=frozenset(kw.get("rotate", ())),
+    )
+
+
+prune_opt = click.option(
+    "--prune", is_flag=True, help="Delete live characters missing from the manifests (in scope)."
+)
+max_deletes_opt = click.option(
+    "--max-deletes", type=click.IntRange(0), default=None, help="Refuse to delete more than N."
+)
+rotate_opt = click.option(
+    "--rotate-secrets",
+    "rotate",
+    multiple=True,
+    metavar="SLUG",
+    help="Re-send this character's secrets even if no change is visible ('*' = all).",
+)
+
+
+@main.command()
+@paths_arg
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan.")
+@click.option("--format", "fmt", type=FORMATS_PLAN, default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@prune_opt
+@max_deletes_opt
+@target_opt
+@overwrite_opt
+@rotate_opt
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    prune: bool,
+    max_deletes: int | None,
+    targets: tuple[str, ...],
+    overwrite: tuple[str, ...],
+    rotate: tuple[str, ...],
+) -> None:
+    """Show what apply would change, field by field. Makes no changes."""
+    request = _request(paths, targets, prune, max_deletes=max_deletes, overwrite=overwrite,
+                       rotate=rotate)  # fmt: skip
+    run(lambda: app.plan(_g(ctx), request, fmt=fmt, out=out, detailed=detailed_exitcode))
+
+
+def _confirm(text: str, hide: bool) -> str | None:
+    """Ask only on a real terminal; None means there is nobody to ask."""
+    if not sys.stdin.isatty():
+        return None
+    return _ask(text, hide)
+
+
+@main.command()
+@paths_arg
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--parallelism", type=click.IntRange(1, 64), default=None, help="Concurrent requests."
+)
+@click.option("--format", "fmt", type=FORMATS_APPLY, default="text", show_default=True)
+@prune_opt
+@max_deletes_opt
+@target_opt
+@overwrite_opt
+@rotate_opt
+@click.pass_context
+def apply(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    auto_approve: bool,
+    parallelism: int | None,
+    fmt: str,
+    prune: bool,
+    max_deletes: int | None,
+    targets: tuple[str, ...],
+    overwrite: tuple[str, ...],
+    rotate: tuple[str, ...],
+) -> None:
+    """Apply the manifests (after confirmation), or a saved plan file as reviewed."""
+    request = _request(paths, targets, prune, max_deletes=max_deletes, overwrite=overwrite,
+                       rotate=rotate)  # fmt: skip
+    run(
+        lambda: app.apply(
+            _g(ctx),
+            request,
+            fmt=fmt,
+            auto_approve=auto_approve,
+            parallelism=parallelism,
+            confirm=_confirm,
+        )
+    )
+
+
 @main.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("schemas"))
 @click.pass_context
