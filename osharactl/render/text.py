@@ -14,6 +14,7 @@ from osharactl.render import values as v
 # Paths longer than this do not widen the alignment; they push only their own line right.
 ALIGN_CAP = 32
 MAX_BLOCK_LINES = 200
+MAX_BLOCK_LINE_CHARS = 500
 MAX_NAMES = 50
 
 _RESET = "\x1b[0m"
@@ -55,16 +56,16 @@ def render_text(plan: Plan, *, color: bool) -> str:
 
 
 def _headline(plan: Plan) -> str:
-    where = f" for {v.printable(plan.api_url)}" if plan.api_url else ""
-    env = f" (env: {v.printable(plan.env_name)})" if plan.env_name else ""
+    where = f" for {v.name(plan.api_url)}" if plan.api_url else ""
+    env = f" (env: {v.name(plan.env_name)})" if plan.env_name else ""
     return f"osharactl plan{where}{env}"
 
 
 def _character(change: CharacterChange, paint: _Painter) -> list[str]:
-    head = f"{v.ACTION_SYMBOL[change.action]} {change.action.value} {v.printable(change.slug)}"
+    head = f"{v.ACTION_SYMBOL[change.action]} {change.action.value} {v.name(change.slug)}"
     extras = []
     if change.replaces:
-        extras.append(f"(replaces {v.printable(change.replaces)})")
+        extras.append(f"(replaces {v.name(change.replaces)})")
     if change.overwrite:
         extras.append("(PUT, whole object)")
     if v.is_destructive(change):
@@ -85,10 +86,11 @@ def _is_block(field: FieldChange) -> bool:
 def _field(field: FieldChange, width: int, paint: _Painter) -> list[str]:
     kind = v.kind_of(field)
     symbol = paint(v.KIND_SYMBOL[kind], _KIND_COLOR[kind])
-    label = f"{v.printable(field.path)}:"
-    note = f"  [{v.printable(field.note)}]" if field.note else ""
+    label = f"{v.name(field.path)}:"
+    note = f"  [{v.name(field.note)}]" if field.note else ""
     if _is_block(field):
-        body = v.cap_lines(v.block_lines(field), MAX_BLOCK_LINES)
+        body = [v.truncate(line, MAX_BLOCK_LINE_CHARS) for line in v.block_lines(field)]
+        body = v.cap_lines(body, MAX_BLOCK_LINES)
         return [f"    {symbol} {label}{note}", *(_diff_line(line, paint) for line in body)]
     if kind == "add":
         value = v.inline(v.after_of(field))
@@ -111,12 +113,12 @@ def _notes(plan: Plan, paint: _Painter) -> list[str]:
     if plan.ignored:
         lines.append("Differences ignored by ignore_changes (left as they are live):")
         for slug in sorted(plan.ignored):
-            paths = ", ".join(v.printable(p) for p in sorted(plan.ignored[slug]))
-            lines.append(f"  {v.printable(slug)}: {paths}")
+            paths = ", ".join(v.name(p) for p in sorted(plan.ignored[slug]))
+            lines.append(f"  {v.name(slug)}: {paths}")
         lines.append("")
     if plan.unmanaged:
         names, more = v.capped(sorted(plan.unmanaged), MAX_NAMES)
-        listed = ", ".join(v.printable(n) for n in names)
+        listed = ", ".join(v.name(n) for n in names)
         tail = f", … and {more} more (see --format json)" if more else ""
         lines.extend([f"{v.unmanaged_sentence(plan)}: {listed}{tail}", ""])
     if plan.warnings:

@@ -37,12 +37,21 @@ JSON_POINTER = "The full plan is in the JSON plan (`osharactl plan --format json
 # the live account, so a prompt could otherwise move the cursor, recolour the terminal or
 # reorder what a reviewer reads.
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
 
-def printable(text: str) -> str:
-    """``text`` with control and bidi-override characters shown as ``\\uXXXX`` escapes."""
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+def printable(text: str, *, one_line: bool = False) -> str:
+    """``text`` with control and bidi-override characters shown as ``\\uXXXX`` escapes;
+    ``one_line`` escapes newlines and tabs too, for names (a slug with a newline could
+    otherwise print a fake verdict line into a CI log)."""
+    pattern = _UNPRINTABLE_ONE_LINE if one_line else _UNPRINTABLE
+    return pattern.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def name(text: str) -> str:
+    """A slug, path, note or URL, on one line."""
+    return printable(text, one_line=True)
 
 
 def mask(value: Any, sensitive: bool) -> Any:
@@ -140,7 +149,7 @@ def is_big(value: Any) -> bool:
         return False
     if isinstance(value, str):
         return "\n" in value or len(value) > INLINE_LIMIT
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, tuple)):
         return len(to_json(value)) > INLINE_LIMIT
     return False
 
@@ -156,7 +165,7 @@ def value_lines(value: Any) -> list[str]:
             parts = _SENTENCE_END.split(line) if len(line) > LONG_LINE else [line]
             lines.extend(printable(p) for p in parts)
         return lines
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, tuple)):
         return [printable(line) for line in to_json(value, pretty=True).split("\n")]
     return [inline(value)]
 

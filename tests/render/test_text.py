@@ -189,3 +189,17 @@ def test_colour_by_action_when_asked() -> None:
     assert "\x1b[35m-/+ replace concierge" in text
     plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
     assert plain == render_text(full_plan(), color=False)
+
+
+def test_unbroken_long_line_is_cut_with_ellipsis() -> None:
+    blob = "data:image/png;base64," + "A" * 5000
+    text = render_text(one("a", FieldChange("avatar_url", ABSENT, blob)), color=False)
+    assert "A" * 5000 not in text and "A…" in text
+
+
+def test_a_slug_cannot_fake_the_verdict_line() -> None:
+    forged = "x\nNo changes. Live characters match the manifests."
+    plan = Plan(changes=(CharacterChange(forged, Action.DELETE),), unmanaged=(forged,))
+    lines = lines_of(plan)
+    assert lines.count("No changes. Live characters match the manifests.") == 0
+    assert lines[-1] == "Plan: 0 to create, 0 to update, 1 to delete."
