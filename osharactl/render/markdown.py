@@ -167,20 +167,16 @@ def _section(change: CharacterChange) -> str:
     if v.is_destructive(change):
         title += " ⚠️ destructive"
     parts = [f"<details><summary>{title}</summary>", ""]
-    small = [f for f in fields if not _is_block(f)]
+    small = [f for f in fields if not v.shown_as_block(f)]
     if change.action is Action.DELETE and not fields:
         parts += ["The character is deleted with all its settings.", ""]
     if small:
         parts += _table(change, small)
     for field in fields:
-        if _is_block(field):
+        if v.shown_as_block(field):
             parts += _block(field)
     parts += ["</details>", ""]
     return "\n".join(parts) + "\n"
-
-
-def _is_block(field: FieldChange) -> bool:
-    return v.is_big(v.before_of(field)) or v.is_big(v.after_of(field))
 
 
 def _table(change: CharacterChange, fields: list[FieldChange]) -> list[str]:

@@ -72,15 +72,11 @@ def _character(change: CharacterChange, paint: _Painter) -> list[str]:
         extras.append("[destructive]")
     lines = [paint(" ".join([head, *extras]), _ACTION_COLOR[change.action])]
     fields = v.sorted_fields(change)
-    small = [f for f in fields if not _is_block(f)]
+    small = [f for f in fields if not v.shown_as_block(f)]
     width = max((len(f.path) for f in small if len(f.path) <= ALIGN_CAP), default=0) + 1
     for field in fields:
         lines.extend(_field(field, width, paint))
     return lines
-
-
-def _is_block(field: FieldChange) -> bool:
-    return v.is_big(v.before_of(field)) or v.is_big(v.after_of(field))
 
 
 def _field(field: FieldChange, width: int, paint: _Painter) -> list[str]:
@@ -88,7 +84,7 @@ def _field(field: FieldChange, width: int, paint: _Painter) -> list[str]:
     symbol = paint(v.KIND_SYMBOL[kind], _KIND_COLOR[kind])
     label = f"{v.name(field.path)}:"
     note = f"  [{v.name(field.note)}]" if field.note else ""
-    if _is_block(field):
+    if v.shown_as_block(field):
         body = [v.truncate(line, MAX_BLOCK_LINE_CHARS) for line in v.block_lines(field)]
         body = v.cap_lines(body, MAX_BLOCK_LINES)
         return [f"    {symbol} {label}{note}", *(_diff_line(line, paint) for line in body)]

@@ -154,6 +154,11 @@ def is_big(value: Any) -> bool:
     return False
 
 
+def shown_as_block(change: FieldChange) -> bool:
+    """Whether a field change leaves the one-line layout for a block (see ``block_lines``)."""
+    return is_big(before_of(change)) or is_big(after_of(change))
+
+
 def value_lines(value: Any) -> list[str]:
     """A value as lines for a line diff: text by lines (long ones split at sentence ends),
     structures as indented JSON, anything else as its JSON form; an absent value has none."""
