@@ -193,9 +193,7 @@ def plan(
     settings = load_settings(options)
     planned = make_plan(settings, request, debug=options.debug)
     with planned.client:
-        for warning in planned.manifests.warnings:
-            print(warning.format(), file=sys.stderr)
-        print(_render(planned.plan, fmt, options))
+        sys.stdout.write(_render(planned.plan, fmt, options))
         if out is not None:
             planfile.save(out, planned.plan, planned.manifests.characters, planned.live)
             print(f"Saved the plan to {out}; apply it with: osharactl apply {out}", file=sys.stderr)
@@ -237,14 +235,12 @@ def apply(
         client = open_client(settings, debug=options.debug, redact=redactor(_op_secrets(the_plan)))
         with client:
             saved.check_fresh(the_plan, read_live(client))
-            print(_render(the_plan, "json" if fmt == "json" else "text", options), file=sys.stderr)
+            (sys.stderr if fmt == "json" else sys.stdout).write(_render(the_plan, "text", options))
             return _execute(the_plan, client, saved.refs(), settings, parallelism, fmt)
     planned = make_plan(settings, request, debug=options.debug)
     with planned.client:
-        for warning in planned.manifests.warnings:
-            print(warning.format(), file=sys.stderr)
         shown = _render(planned.plan, "text", options)
-        print(shown, file=sys.stderr if fmt == "json" else sys.stdout)
+        (sys.stderr if fmt == "json" else sys.stdout).write(shown)
         if not planned.plan.has_changes:
             if fmt == "json":
                 print(_apply_json(planned.plan, None))
