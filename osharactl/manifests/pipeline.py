@@ -5,6 +5,7 @@ of them; any error at the end raises ``ManifestError`` with every diagnostic (wa
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -22,6 +23,7 @@ from osharactl.manifests.rules import (
     live_only_targets,
     split_handoff_flags,
 )
+from osharactl.manifests.secrets import secret_strings
 from osharactl.manifests.shared import Library
 from osharactl.manifests.sources import read_sources
 from osharactl.manifests.types import (
@@ -34,7 +36,6 @@ from osharactl.manifests.types import (
 )
 from osharactl.manifests.validation import validate_character
 from osharactl.manifests.yamlread import read_documents
-from osharactl.models import Character, secret_values
 
 _EMPTY: Mapping[str, str] = {}
 
@@ -50,7 +51,25 @@ def load_manifests(
     """Load, expand, resolve and check every manifest under ``paths`` ("-" is stdin).
 
     ``resolve_env=False`` (``validate``) checks ``${env:…}`` references without their values.
+    The cyclic garbage collector is paused meanwhile: loading allocates millions of small,
+    acyclic objects, and the collector's passes over them cost a third of the time.
     """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(paths, variables, environ, resolve_env, stdin)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load(
+    paths: Sequence[str],
+    variables: Mapping[str, str],
+    environ: Mapping[str, str] | None,
+    resolve_env: bool,
+    stdin: TextIO | None,
+) -> ManifestSet:
     problems: list[Diagnostic] = []
     docs = _read(paths, stdin, problems)
     library = Library()
@@ -154,7 +173,7 @@ def _finish(
         problems.extend(character_rules(cand, slugs))
         warnings.extend(lint(cand))
         declared = cand.character.model_dump(mode="json", exclude_unset=True)
-        secrets.update(secret_values(declared, Character))
+        secrets.update(secret_strings(declared))
         slug = cand.character.slug
         if slug in characters:
             continue

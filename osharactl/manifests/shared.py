@@ -108,11 +108,11 @@ class Library:
     def expand(self, doc: RawDocument) -> tuple[dict[str, Any], list[Diagnostic]]:
         """A character document with its defaults merged and ``use:`` items replaced.
 
-        Returns a fresh tree (the shared definitions are never mutated); ``doc.positions`` gains
-        the positions of everything copied in.
+        The document's own tree is reused (it is expanded once); shared definitions are copied,
+        never mutated. ``doc.positions`` gains the positions of everything copied in.
         """
         problems: list[Diagnostic] = []
-        body: dict[str, Any] = copy.deepcopy(doc.value)
+        body: dict[str, Any] = doc.value  # each character document is expanded once
         for name in _names(body.get("defaults")):
             item = self.items["defaults"].get(name)
             if item is None:

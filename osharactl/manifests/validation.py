@@ -16,9 +16,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from osharactl.errors import Diagnostic
+from osharactl.manifests.secrets import secret_strings
 from osharactl.manifests.types import Path, RawDocument, diag
 from osharactl.models import Character
-from osharactl.models.meta import SENSITIVE, inner_models, secret_values
+from osharactl.models.meta import SENSITIVE, inner_models
 
 EXTENSION_KEYS = ("defaults", "ignore_changes", "lint_ignore")
 
@@ -30,7 +31,7 @@ def validate_character(
     try:
         return Character.model_validate(body, strict=True), []
     except ValidationError as exc:
-        secrets = {s for s in (*secret_values(body, Character), *redact) if len(s) >= 3}
+        secrets = {s for s in (*secret_strings(body), *redact) if len(s) >= 3}
         return None, _diagnostics(doc, body, exc, secrets)
 
 

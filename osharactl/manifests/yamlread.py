@@ -119,7 +119,8 @@ class _Builder:
 
     def documents(self, text: str) -> list[RawDocument]:
         docs: list[RawDocument] = []
-        events = yaml.parse(text, Loader=yaml.CSafeLoader)
+        loader = yaml.CSafeLoader(text)
+        events = iter(loader.get_event, None)  # the C parser, without yaml.parse's generator
         try:
             for event in events:
                 if isinstance(event, yaml.DocumentStartEvent):
@@ -132,6 +133,8 @@ class _Builder:
             ) from None
         except yaml.YAMLError as exc:
             raise YamlProblem(diag(SourcePos(self.file, 1, 1), (), str(exc))) from None
+        finally:
+            loader.dispose()
         return docs
 
     def _document(self, events: Any, start: SourcePos) -> RawDocument:
