@@ -36,7 +36,7 @@ def login(options: GlobalOptions, *, email: str | None, ask: Ask) -> int:
     questions when set; with no terminal and no answers it fails instead of hanging."""
     import os
 
-    from osharactl.client import SANDBOX, log_in
+    from osharactl.client import SANDBOX, log_in, require_secure_url
     from osharactl.config import load_settings
     from osharactl.errors import AuthError
 
@@ -44,6 +44,7 @@ def login(options: GlobalOptions, *, email: str | None, ask: Ask) -> int:
     if settings.api_url == SANDBOX:
         print("The embedded sandbox logs in by itself; nothing to cache.")
         return 0
+    require_secure_url(settings.api_url)  # before asking for a password we would refuse to send
     email = email or os.environ.get("OSHARA_EMAIL") or ask("Email", False)
     password = (os.environ.get("OSHARA_PASSWORD") or ask("Password", True)) if email else None
     if not email or not password:

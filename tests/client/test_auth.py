@@ -241,3 +241,12 @@ def test_debug_flag_traces_to_stderr_through_the_cli(
     assert "(credentials omitted)" in result.stderr
     cached = TokenCache(tmp_path / "cfg").get(sandbox.url)
     assert cached is not None and cached[0].access not in result.output
+
+
+def test_login_refuses_clear_text_before_asking(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--api-url", "http://api.example", "login"], input="", env=env_for(tmp_path)
+    )
+    assert result.exit_code == 1
+    assert "refusing to send credentials in clear text" in result.output
+    assert "Email:" not in result.output
