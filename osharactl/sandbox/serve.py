@@ -8,6 +8,7 @@ and ``SandboxRequestHandler`` closes the connection without writing a byte.
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from types import FrameType, TracebackType
@@ -35,20 +36,34 @@ class SandboxRequestHandler(WSGIRequestHandler):
 
 
 def build_server(config: SandboxConfig, host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
-    """Bind (port 0 = any free port) and return the server; ``server.app`` is the sandbox."""
+    """Bind (port 0 = any free port) and return the server; ``server.app`` is the sandbox.
+
+    We bind the socket ourselves: werkzeug prints and calls ``sys.exit`` when the port is
+    busy, and the caller must get an ``OSError`` it can turn into a clear message.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family)
     app = create_app(config)
     try:
-        return make_server(host, port, app, threaded=True, request_handler=SandboxRequestHandler)
+        return make_server(
+            host,
+            port,
+            app,
+            threaded=True,
+            request_handler=SandboxRequestHandler,
+            fd=listener.fileno(),
+        )
     except BaseException:
         app.close()
         raise
+    finally:
+        listener.close()  # werkzeug holds its own duplicate of the descriptor
 
 
 def server_url(server: BaseWSGIServer) -> str:
-    address = server.server_address[0]
-    host = address.decode() if isinstance(address, bytes) else str(address)
+    host, port = server.socket.getsockname()[:2]
     host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{server.server_port}"
+    return f"http://{host}:{port}"
 
 
 class BackgroundSandbox:
@@ -84,12 +99,20 @@ class BackgroundSandbox:
         self.stop()
 
 
-class _Terminated(BaseException):
-    """Raised from the SIGTERM handler to leave ``serve_forever`` in the main thread."""
+class _Stop(BaseException):
+    """Raised from our signal handlers to leave ``serve_forever`` in the main thread. Not a
+    ``KeyboardInterrupt``: werkzeug's ``serve_forever`` swallows that and returns normally."""
+
+    def __init__(self, code: ExitCode) -> None:
+        super().__init__(code)
+        self.code = code
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Terminated
+def _stop_with(code: ExitCode) -> Callable[[int, FrameType | None], None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise _Stop(code)
+
+    return handler
 
 
 def serve(config: SandboxConfig, host: str, port: int, echo: Callable[[str], None]) -> ExitCode:
@@ -100,16 +123,19 @@ def serve(config: SandboxConfig, host: str, port: int, echo: Callable[[str], Non
     echo(f"account: {config.email} / password: {password}")
     echo(f"database: {config.db_path}")
     echo("Press Ctrl-C to stop.")
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    handlers = {
+        signal.SIGINT: _stop_with(ExitCode.INTERRUPTED),
+        signal.SIGTERM: _stop_with(ExitCode.OK),
+    }
+    previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
     code = ExitCode.OK
     try:
         server.serve_forever(poll_interval=0.5)
-    except KeyboardInterrupt:
-        code = ExitCode.INTERRUPTED
-    except _Terminated:
-        code = ExitCode.OK
+    except _Stop as stop:
+        code = stop.code
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         server.server_close()
         app = server.app
         if isinstance(app, SandboxApp):
