@@ -154,7 +154,10 @@ def _confirm(text: str, hide: bool) -> str | None:
     """Ask only on a real terminal; None means there is nobody to ask."""
     if not sys.stdin.isatty():
         return None
-    return _ask(text, hide)
+    try:
+        return str(click.prompt(text, hide_input=hide))
+    except click.Abort:  # Ctrl-C or Ctrl-D at the prompt: the user stopped, nothing was sent
+        raise KeyboardInterrupt from None
 
 
 @main.command()
