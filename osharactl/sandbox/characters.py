@@ -104,7 +104,7 @@ def prepare(raw: dict[str, Any]) -> tuple[dict[str, Any], Character]:
 def _secrets(raw: dict[str, Any]) -> list[str]:
     try:
         return secret_values(raw, Character)
-    except (AttributeError, TypeError):  # malformed input: fall back to every string leaf
+    except (AttributeError, TypeError):  # malformed shapes: messages never quote input anyway
         return []
 
 

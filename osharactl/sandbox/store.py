@@ -107,6 +107,17 @@ class FormResponse:
         }
 
 
+_CHARACTER_SELECT = (
+    "SELECT id, owner_id, slug, body, out, created_at, updated_at FROM characters WHERE slug = ?"
+)
+
+
+def _character(row: tuple[Any, ...] | None) -> CharacterRow | None:
+    if row is None:
+        return None
+    return CharacterRow(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6])
+
+
 class Store:
     """Thread-safe access to one sandbox database file (created with its parent directories)."""
 
@@ -267,14 +278,7 @@ class Store:
 
     def get_character(self, slug: str) -> CharacterRow | None:
         with self._read() as db:
-            row = db.execute(
-                "SELECT id, owner_id, slug, body, out, created_at, updated_at"
-                " FROM characters WHERE slug = ?",
-                (slug,),
-            ).fetchone()
-        if not row:
-            return None
-        return CharacterRow(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6])
+            return _character(db.execute(_CHARACTER_SELECT, (slug,)).fetchone())
 
     def insert_character(
         self, owner_id: int, slug: str, body: str, now: str, render: Callable[[int], str]
@@ -300,16 +304,7 @@ class Store:
         updated_at) or raises (e.g. not found, invalid); returns ``out``. Holding the write
         lock across the read means two concurrent PATCHes of one slug never lose an update."""
         with self._write() as db:
-            row = db.execute(
-                "SELECT id, owner_id, slug, body, out, created_at, updated_at"
-                " FROM characters WHERE slug = ?",
-                (slug,),
-            ).fetchone()
-            current = (
-                CharacterRow(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6])
-                if row
-                else None
-            )
+            current = _character(db.execute(_CHARACTER_SELECT, (slug,)).fetchone())
             body, out, now = build(current)
             db.execute(
                 "UPDATE characters SET body = ?, out = ?, updated_at = ? WHERE slug = ?",
