@@ -161,7 +161,8 @@ class _Builder:
             state.count += 1
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if len(state.stack) >= MAX_DEPTH:
-                    raise self.fail(event.start_mark, path, f"nesting deeper than {MAX_DEPTH}")
+                    where = path[:5]  # the first levels say where; fifty say nothing more
+                    raise self.fail(event.start_mark, where, f"nesting deeper than {MAX_DEPTH}")
                 self._check_tag(event, path)
                 mapping = isinstance(event, yaml.MappingStartEvent)
                 state.stack.append(_Frame({} if mapping else [], path, event.anchor))
