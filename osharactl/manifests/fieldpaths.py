@@ -43,14 +43,17 @@ def check(path: str, root: type[BaseModel] = Character) -> str | None:
     for position, (name, brackets) in enumerate(segments):
         if not models:
             return None  # below a free-form mapping (headers, input_schema): anything goes
-        fields = {n: f for m in models for n, f in m.model_fields.items()}
-        info = fields.get(name)
-        if info is None:
-            hint = get_close_matches(name, list(fields), n=1)
+        infos = [m.model_fields[name] for m in models if name in m.model_fields]
+        if not infos:
+            fields = [n for m in models for n in m.model_fields]
+            hint = get_close_matches(name, fields, n=1)
             where = ".".join(s[0] for s in segments[:position]) or "a character"
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             return f"{name!r} is not a field of {where}{suggestion}"
+        info = infos[0]
         kind, models = inner_models(info.annotation)
+        for other in infos[1:]:  # a field of every member of a union (tools[].config)
+            models = [*models, *inner_models(other.annotation)[1]]
         last = position == len(segments) - 1
         if brackets:
             if kind != "list":
