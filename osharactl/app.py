@@ -170,21 +170,28 @@ def _color(options: GlobalOptions) -> bool:
     )
 
 
-def _render(plan: Any, fmt: str, options: GlobalOptions) -> str:
+def _render(plan: Any, fmt: str, options: GlobalOptions, full_plan_hint: str | None = None) -> str:
     from osharactl.render import render_json, render_markdown, render_text
 
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":
-        return render_markdown(plan)
+        return render_markdown(plan, full_plan_hint=full_plan_hint)
     return render_text(plan, color=_color(options))
 
 
 def plan(
-    options: GlobalOptions, request: Any, *, fmt: str, out: Path | None, detailed: bool
+    options: GlobalOptions,
+    request: Any,
+    *,
+    fmt: str,
+    out: Path | None,
+    detailed: bool,
+    full_plan_url: str | None = None,
 ) -> int:
     """Read manifests and live state, print the plan; ``--out`` saves it for ``apply FILE``.
-    With ``--detailed-exitcode``: 0 no changes, 2 changes (the drift check)."""
+    With ``--detailed-exitcode``: 0 no changes, 2 changes (the drift check).
+    ``full_plan_url`` (markdown only) is linked where a too-long comment is shortened."""
     import sys
 
     from osharactl import planfile
@@ -194,11 +201,27 @@ def plan(
     settings = load_settings(options)
     planned = make_plan(settings, request, debug=options.debug)
     with planned.client:
-        sys.stdout.write(_render(planned.plan, fmt, options))
+        hint = _full_plan_hint(full_plan_url)
+        sys.stdout.write(_render(planned.plan, fmt, options, hint))
         if out is not None:
             planfile.save(out, planned.plan, planned.manifests.characters, planned.live)
             print(f"Saved the plan to {out}; apply it with: osharactl apply {out}", file=sys.stderr)
     return 2 if detailed and planned.plan.has_changes else 0
+
+
+def _full_plan_hint(url: str | None) -> str | None:
+    """A markdown link to where CI keeps the full plan; refused if it could break the markup."""
+    import re
+
+    from osharactl.errors import UsageError
+
+    if url is None:
+        return None
+    if not re.fullmatch(r"https?://[^\s<>()\[\]`]+", url):
+        raise UsageError(
+            f"--full-plan-url must be an http(s) URL without spaces, brackets or backticks: {url!r}"
+        )
+    return f"[Full plan]({url})."
 
 
 def apply(

@@ -126,6 +126,9 @@ rotate_opt = click.option(
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan.")
 @click.option("--format", "fmt", type=FORMATS_PLAN, default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option(
+    "--full-plan-url", metavar="URL", help="Markdown: link to the full plan if it is shortened."
+)
 @prune_opt
 @max_deletes_opt
 @target_opt
@@ -138,6 +141,7 @@ def plan(
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
+    full_plan_url: str | None,
     prune: bool,
     max_deletes: int | None,
     targets: tuple[str, ...],
@@ -147,7 +151,16 @@ def plan(
     """Show what apply would change, field by field. Makes no changes."""
     request = _request(paths, targets, prune, max_deletes=max_deletes, overwrite=overwrite,
                        rotate=rotate)  # fmt: skip
-    run(lambda: app.plan(_g(ctx), request, fmt=fmt, out=out, detailed=detailed_exitcode))
+    run(
+        lambda: app.plan(
+            _g(ctx),
+            request,
+            fmt=fmt,
+            out=out,
+            detailed=detailed_exitcode,
+            full_plan_url=full_plan_url,
+        )
+    )
 
 
 def _confirm(text: str, hide: bool) -> str | None:
