@@ -267,7 +267,22 @@ def _field_change(
         before = SENSITIVE if before not in (ABSENT, None, "") else before
         after = SENSITIVE if after not in (ABSENT, None, "") else after
     note = notes.get(label, "order" if path and path[-1] == ORDER else "")
-    return FieldChange(label, before, after, sensitive=sensitive, note=note)
+    return FieldChange(label, _shown(before), _shown(after), sensitive=sensitive, note=note)
+
+
+def _shown(value: Any) -> Any:
+    """A whole sub-tree as users write it, not in the canonical layout: keyed-list items back
+    in a list (in their order), and keys left at an empty default dropped, so an added tool or
+    form field reads like the manifest instead of ``{"[name]": {..., "rows": null}}``."""
+    if isinstance(value, dict):
+        keys = [k for k in value if k != ORDER]
+        if keys and all(isinstance(k, str) and k.startswith("[") for k in keys):
+            order = value.get(ORDER)
+            return [_shown(value[k]) for k in (order if isinstance(order, list) else keys)]
+        return {k: _shown(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
 
 
 def flatten(desired: DesiredCharacter) -> tuple[FieldChange, ...]:
