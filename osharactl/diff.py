@@ -260,8 +260,8 @@ def _field_change(
     label = format_path(path)
     found_b, before = canon_get(shown_have, path)
     found_a, after = canon_get(shown_want, path)
-    before = before if found_b and not isinstance(before, NotPresent) else ABSENT
-    after = after if found_a and not isinstance(after, NotPresent) else ABSENT
+    before = display(before) if found_b and not isinstance(before, NotPresent) else ABSENT
+    after = display(after) if found_a and not isinstance(after, NotPresent) else ABSENT
     sensitive = any(under(pattern_of(path), p) for p in SECRETS) or SENSITIVE in (before, after)
     if sensitive:
         before = SENSITIVE if before not in (ABSENT, None, "") else before
@@ -282,6 +282,20 @@ def _shown(value: Any) -> Any:
         return {k: _shown(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
         return [_shown(v) for v in value]
+    return value
+
+
+def display(value: Any) -> Any:
+    """Undo the canonical keyed-list layout for people: ``{"[a]": x, "[b]": y}`` → ``[x, y]``
+    (in the list's own order where it has one)."""
+    if isinstance(value, dict):
+        keys = [k for k in value if k != ORDER]
+        if keys and all(isinstance(k, str) and k.startswith("[") for k in keys):
+            order = value.get(ORDER) or keys
+            return [display(value[k]) for k in order if k in value]
+        return {k: display(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [display(v) for v in value]
     return value
 
 

@@ -59,19 +59,21 @@ def build_plan(
             changes[slug] = change
         if ignored_paths:
             ignored[slug] = ignored_paths
-    managed = set(manifests.characters)
+    replaced = _replacements(desired, live, changes, opts)
+    managed = set(manifests.characters) | replaced
     unmanaged = sorted(
         s for s in live if s not in managed and (not opts.targets or s in opts.targets)
     )
-    if opts.prune:
-        doomed = [s for s in unmanaged if _prunable(s, opts)]
-        if len(doomed) > opts.max_deletes:
-            raise UsageError(
-                f"--prune would delete {len(doomed)} characters, more than the limit of "
-                f"{opts.max_deletes}: {', '.join(doomed)}",
-                hint="raise --max-deletes (or prune.max_deletes) if this is intended, "
-                "or narrow prune.scope",
-            )
+    doomed = [s for s in unmanaged if _prunable(s, opts)] if opts.prune else []
+    deleting = sorted({*doomed, *replaced})
+    if len(deleting) > opts.max_deletes:
+        raise UsageError(
+            f"{'this run' if replaced else '--prune'} would delete {len(deleting)} characters, "
+            f"more than the limit of {opts.max_deletes}: {', '.join(deleting)}",
+            hint="raise --max-deletes (or prune.max_deletes) if this is intended, "
+            "or narrow prune.scope",
+        )
+    if doomed:
         for slug in doomed:
             changes[slug] = CharacterChange(
                 slug,
@@ -91,6 +93,47 @@ def build_plan(
         warnings=tuple(warnings),
         ignored=ignored,
     )
+
+
+def _replacements(
+    desired: Mapping[str, DesiredCharacter],
+    live: Mapping[str, dict[str, Any]],
+    changes: dict[str, CharacterChange],
+    opts: PlanOptions,
+) -> set[str]:
+    """Turn ``replaces: OLD`` into a REPLACE (create the new slug, then delete the old one), or
+    into a plain delete of OLD when the new one already exists (an earlier run stopped halfway).
+    Returns the old slugs that will be deleted."""
+    replaced: set[str] = set()
+    for slug, want in sorted(desired.items()):
+        old = want.replaces
+        if old is None or old not in live:
+            continue
+        if matches(old, opts.protected):
+            raise UsageError(f"{slug} replaces {old}, which is a protected slug")
+        replaced.add(old)
+        delete = Operation("DELETE", old, step=1)
+        if slug in changes and changes[slug].action is Action.CREATE:
+            created = changes[slug]
+            renamed = FieldChange("slug", old, slug, note="forces replacement")
+            changes[slug] = CharacterChange(
+                slug,
+                Action.REPLACE,
+                (renamed, *(f for f in created.fields if f.path != "slug")),
+                (*created.operations, delete),
+                live_fingerprint=fingerprint(live[old]),
+                replaces=old,
+                destructive=True,
+            )
+        else:
+            changes[old] = CharacterChange(
+                old,
+                Action.DELETE,
+                operations=(Operation("DELETE", old),),
+                live_fingerprint=fingerprint(live[old]),
+                destructive=True,
+            )
+    return replaced
 
 
 def _prunable(slug: str, opts: PlanOptions) -> bool:
@@ -265,7 +308,7 @@ def _order(
     live: Mapping[str, dict[str, Any]],
 ) -> dict[str, CharacterChange]:
     """Attach dependencies to operations; split creates that form handoff cycles."""
-    creating = {s for s, c in changes.items() if c.action is Action.CREATE}
+    creating = {s for s, c in changes.items() if c.action in (Action.CREATE, Action.REPLACE)}
     needs = {
         s: sorted(t for t in _handoffs(desired[s].declared) if t in creating and t != s)
         for s in changes
@@ -285,6 +328,21 @@ def _order(
                 Operation("DELETE", slug, depends_on=tuple(f"{r}#0" for r in sorted(referrers))),
             )
             out[slug] = _with(change, ops, referrers)
+        elif change.action is Action.REPLACE and change.replaces:
+            old = change.replaces
+            referrers = [
+                s
+                for s, c in changes.items()
+                if c.action is not Action.DELETE and s != slug and old in _handoffs(live.get(s))
+            ]
+            create = change.operations[0]
+            ops = (
+                Operation("POST", slug, create.body, 0, tuple(f"{t}#0" for t in deps)),
+                Operation(
+                    "DELETE", old, None, 1, (f"{slug}#0", *(f"{r}#0" for r in sorted(referrers)))
+                ),
+            )
+            out[slug] = _with(change, ops, deps)
         elif slug in cyclic:
             body = dict(change.operations[0].body or {})
             later = [t for t in deps if t in cyclic]

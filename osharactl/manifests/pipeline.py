@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from difflib import get_close_matches
@@ -21,6 +22,7 @@ from osharactl.manifests.rules import (
     character_rules,
     duplicate_slugs,
     live_only_targets,
+    replacements,
     split_handoff_flags,
 )
 from osharactl.manifests.secrets import secret_strings
@@ -36,6 +38,7 @@ from osharactl.manifests.types import (
 )
 from osharactl.manifests.validation import validate_character
 from osharactl.manifests.yamlread import read_documents
+from osharactl.models.character import SLUG
 
 _EMPTY: Mapping[str, str] = {}
 
@@ -139,6 +142,7 @@ def _prepare(
                     f"unknown lint rule {rule!r}{more}",
                 )
             )
+    replaces = _replaces(doc, body.pop("replaces", None), problems)
     live, trouble = split_handoff_flags(doc, body)
     problems.extend(trouble)
     before = len(resolver.problems)
@@ -149,7 +153,16 @@ def _prepare(
     problems.extend(d for d in trouble if d.path not in bad_refs)
     if character is None:
         return None
-    return Candidate(doc, character, live, tuple(ignore), frozenset(silenced), resolver.refs)
+    return Candidate(
+        doc, character, live, tuple(ignore), frozenset(silenced), resolver.refs, replaces
+    )
+
+
+def _replaces(doc: RawDocument, value: Any, problems: list[Diagnostic]) -> str | None:
+    if value is None or (isinstance(value, str) and re.fullmatch(SLUG, value)):
+        return value
+    problems.append(diag(doc.pos(("replaces",)), ("replaces",), "must be the old slug (a string)"))
+    return None
 
 
 def _strings(doc: RawDocument, value: Any, key: str, problems: list[Diagnostic]) -> list[str]:
@@ -164,6 +177,7 @@ def _finish(
 ) -> ManifestSet:
     problems.extend(resolver.problems)
     problems.extend(duplicate_slugs(candidates))
+    problems.extend(replacements(candidates))
     slugs = {c.character.slug for c in candidates}
     warnings: list[Diagnostic] = []
     characters: dict[str, DesiredCharacter] = {}
@@ -198,6 +212,7 @@ def _desired(cand: Candidate, declared: dict[str, Any]) -> DesiredCharacter:
         refs=cand.refs,
         source=cand.doc.start,
         positions=cand.doc.positions,
+        replaces=cand.replaces,
     )
 
 

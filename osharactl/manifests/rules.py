@@ -26,6 +26,7 @@ class Candidate:
     ignore_changes: tuple[str, ...]
     lint_ignore: frozenset[str]
     refs: dict[Path, str]
+    replaces: str | None = None
 
 
 def duplicate_slugs(candidates: list[Candidate]) -> Iterator[Diagnostic]:
@@ -41,6 +42,34 @@ def duplicate_slugs(candidates: list[Candidate]) -> Iterator[Diagnostic]:
             )
         else:
             first[slug] = cand
+
+
+def replacements(candidates: list[Candidate]) -> Iterator[Diagnostic]:
+    """``replaces: OLD`` renames by delete + create: OLD must not be managed here too, and only
+    one character may take it over."""
+    slugs = {c.character.slug for c in candidates}
+    taken: dict[str, Candidate] = {}
+    for cand in candidates:
+        old = cand.replaces
+        if old is None:
+            continue
+        where = cand.doc.pos(("replaces",))
+        if old == cand.character.slug:
+            yield diag(where, ("replaces",), "a character cannot replace itself")
+        elif old in slugs:
+            yield diag(
+                where,
+                ("replaces",),
+                f"{old!r} is still declared in the manifests; remove it to rename it",
+            )
+        elif old in taken:
+            other = taken[old].doc.pos(("replaces",))
+            yield diag(
+                where,
+                ("replaces",),
+                f"{old!r} is already replaced at {other.file}:{other.line}:{other.column}",
+            )
+        taken.setdefault(old, cand)
 
 
 def _duplicates(

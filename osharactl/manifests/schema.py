@@ -17,6 +17,7 @@ from typing import Any
 from osharactl.manifests.lint import RULES
 from osharactl.manifests.refs import NAME
 from osharactl.models import Character
+from osharactl.models.character import SLUG
 
 SCHEMA_FILE_NAME = "manifest.schema.json"
 REFERENCE = r"\$\{(?:env|var):" + NAME + r"\}"
@@ -95,6 +96,12 @@ def _extensions() -> dict[str, Any]:
             "description": "osharactl: field paths left to the dashboard (never planned).",
             "type": "array",
             "items": {"type": "string"},
+        },
+        "replaces": {
+            "description": "osharactl: the old slug this character replaces (slugs are "
+            "immutable: the old character is deleted after this one is created).",
+            "type": "string",
+            "pattern": SLUG,
         },
         "lint_ignore": {
             "description": "osharactl: lint rules silenced for this character.",

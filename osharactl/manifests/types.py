@@ -35,6 +35,7 @@ class DesiredCharacter:
     refs: dict[Path, str]
     source: SourcePos
     positions: dict[Path, SourcePos]
+    replaces: str | None = None  # the old slug this character takes over (delete + create)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from osharactl.manifests.types import Path, RawDocument, diag
 from osharactl.models import Character
 from osharactl.models.meta import SENSITIVE, inner_models
 
-EXTENSION_KEYS = ("defaults", "ignore_changes", "lint_ignore")
+EXTENSION_KEYS = ("defaults", "ignore_changes", "lint_ignore", "replaces")
 
 
 def validate_character(
