@@ -4,10 +4,12 @@ stale plan refused."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.conftest import ServedSandbox
 from tests.integrations.actionrun import load_action, run_step
+from tests.integrations.fakeforge import TOKEN, serve
 from tests.integrations.helpers import GREETER, OSHARACTL, ROOT, clean_env, outputs
 
 
@@ -133,8 +135,31 @@ def test_every_output_is_written_by_the_script_and_inputs_reach_it() -> None:
         assert f"output {name} " in script, name
     run = next(s for s in spec["runs"]["steps"] if s.get("id") == "run")
     passed = {v.strip("${} ").removeprefix("inputs.") for v in run["env"].values()}
-    assert set(spec["inputs"]) - passed == {"version", "python-version"}
+    assert set(spec["inputs"]) - passed == {"version", "python-version", "comment", "github-token"}
     for variable in run["env"]:
         assert variable in script, variable
+    comment = next(s for s in spec["runs"]["steps"] if s.get("id") == "comment")
+    assert comment["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
     for step in spec["runs"]["steps"]:  # inputs only via env: no shell injection
         assert "${{" not in step.get("run", ""), step
+
+
+def test_plan_comment_step_posts_then_updates_one_comment(
+    tmp_path: Path, sandbox: ServedSandbox
+) -> None:
+    """The pull-request flow end to end: plan, comment; push a change, plan, same comment."""
+    repo(tmp_path)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    with serve("github") as forge:
+        env = clean_env(tmp_path, GITHUB_REPOSITORY="acme/agents", GITHUB_API_URL=forge.url,
+                        GITHUB_EVENT_PATH=str(event))  # fmt: skip
+        for greeting in ("Hello! How can I help?", "Hi, what can I do for you?"):
+            repo(tmp_path, GREETER.replace("Hello! How can I help?", greeting))
+            _, _, out, _ = action(tmp_path, sandbox, "plan", comment="true")
+            given = {"command": "plan", "comment": "true", "github-token": TOKEN}
+            done = run_step("comment", given, env, tmp_path, out)
+            assert done.returncode == 0, done.stdout + done.stderr
+    [comment] = forge.comments
+    assert comment["body"] == Path(out["plan-markdown"]).read_text()
+    assert "Hi, what can I do for you?" in comment["body"]
