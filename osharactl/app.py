@@ -149,6 +149,35 @@ def validate(options: GlobalOptions, paths: list[str], *, fmt: str = "text") -> 
     return 0
 
 
+def pull(options: GlobalOptions, *, out: Path | None, targets: list[str]) -> int:
+    """Write live characters as manifests (one file each) so that plan on them shows no
+    changes; re-pulling updates existing files in place. Secrets become ``${env:…}`` references;
+    the variables to set are listed on stderr (names only, never values)."""
+    import os
+    import sys
+
+    from osharactl import pull as pulling
+    from osharactl.client import open_client
+    from osharactl.config import load_settings
+
+    settings = load_settings(options)
+    out_dir = out if out is not None else pulling.default_out_dir(settings.manifests)
+    with open_client(settings, debug=options.debug) as client:
+        result = pulling.pull(
+            client,
+            out_dir,
+            targets=frozenset(targets),
+            variables=settings.variables,
+            environ=os.environ,
+            cwd=Path.cwd(),
+        )
+    print(pulling.summary(result))
+    for notice in (pulling.secrets_notice(result), pulling.residue_notice(result)):
+        if notice:
+            print(notice, file=sys.stderr)
+    return 0
+
+
 def schema(options: GlobalOptions, out_dir: Path) -> int:
     """Write the JSON Schemas editors use: manifests and the project file ``osharactl.yaml``."""
     from osharactl.config import write_config_schema

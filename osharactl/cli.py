@@ -214,6 +214,20 @@ def apply(
 
 
 @main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory to write to [default: the config's first manifests entry, else .].",
+)
+@target_opt
+@click.pass_context
+def pull(ctx: click.Context, out: Path | None, targets: tuple[str, ...]) -> None:
+    """Write live characters as manifests, one file each; re-pull updates them in place."""
+    run(lambda: app.pull(_g(ctx), out=out, targets=list(targets)))
+
+
+@main.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("schemas"))
 @click.pass_context
 def schema(ctx: click.Context, out_dir: Path) -> None:
