@@ -128,6 +128,8 @@ class _Builder:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
+            if "maximum nesting depth" in message:  # newer libyaml stops deep flow nesting itself
+                message = f"nesting deeper than {MAX_DEPTH} levels (libyaml: {message})"
             raise YamlProblem(
                 diag(self.pos(mark) if mark else SourcePos(self.file, 1, 1), (), message)
             ) from None
