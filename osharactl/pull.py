@@ -92,6 +92,7 @@ class Puller:
     cwd: Path
     result: PullResult = field(default_factory=PullResult)
     namer: Namer = field(default_factory=Namer)
+    local: set[str] = field(default_factory=set)  # slugs that will have a manifest in out_dir
 
     @property
     def refs(self) -> Refs:
@@ -105,6 +106,7 @@ class Puller:
         _make_dir(self.out_dir)
         existing = self._existing()
         self.namer.taken.update(_env_names_in(existing.values()))
+        self.local = set(existing) | set(chosen)
         by_file: dict[str, list[str]] = {}
         for slug in chosen:
             if slug in existing:
@@ -136,12 +138,20 @@ class Puller:
 
     def _create(self, slug: str, live: dict[str, Any]) -> None:
         ctx = Context(slug, self.namer, environ=self.environ, variables=self.variables)
-        body = manifest_from_live(live, ctx)
+        body = self._mark_external(manifest_from_live(live, ctx))
         path = _free_name(self.out_dir, slug)
         schema = schema_reference(self.out_dir, self.cwd)
         write_atomic(path, new_document(body, schema))
         self.result.secrets += ctx.secrets
         self.result.files.append(FileOutcome(path, "created", [slug]))
+
+    def _mark_external(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A handoff target without a manifest here is managed elsewhere: say so, as validate
+        requires (``must_exist_live: true``; plan then checks that it exists live)."""
+        for target in body.get("handoff_targets") or []:
+            if isinstance(target, dict) and target.get("slug") not in self.local:
+                target["must_exist_live"] = True
+        return body
 
     def _update_file(
         self,
@@ -165,7 +175,7 @@ class Puller:
                 environ=self.environ,
                 variables=self.variables,
             )
-            pulled = manifest_from_live(live[slug], ctx)
+            pulled = self._mark_external(manifest_from_live(live[slug], ctx))
             units = changed_units(result)
             changed = apply_units(doc, desired, pulled, units)
             touched = [_top_paths(c) for c in changed]

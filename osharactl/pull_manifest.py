@@ -162,12 +162,13 @@ def _plain(value: Any, ctx: Context, path: LabelPath) -> Any:
 def _secret(value: Any, ctx: Context, path: LabelPath, parts: tuple[str, ...]) -> Any:
     """A secret becomes a reference; ``None`` when there is nothing to write."""
     if isinstance(value, dict):
-        refs = {
-            k: self_ref
+        if is_empty(value):
+            return None
+        # an empty header value is not a secret, and it is a key the server holds: keep it
+        return {
+            k: v if is_empty(v) else _secret_leaf(v, ctx, (*path, k), (*parts[:-1], k))
             for k, v in value.items()
-            if (self_ref := _secret_leaf(v, ctx, (*path, k), (*parts[:-1], k))) is not None
         }
-        return refs or None
     return _secret_leaf(value, ctx, path, parts)
 
 
