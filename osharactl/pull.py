@@ -19,6 +19,7 @@ from osharactl.errors import UsageError
 from osharactl.live import CharacterReader, read_live
 from osharactl.manifests import load_manifests
 from osharactl.manifests.refs import ENV_PLACEHOLDER
+from osharactl.manifests.sources import CONFIG_NAMES
 from osharactl.manifests.types import DesiredCharacter
 from osharactl.paths import parse_path
 from osharactl.pull_manifest import (
@@ -247,8 +248,12 @@ def _document_for(docs: list[Any], slug: str, path: Path) -> Any:
 
 
 def _manifest_files(root: Path) -> Iterator[Path]:
+    """The files ``load_manifests`` would read (no hidden paths, not the project config)."""
     for pattern in ("*.yaml", "*.yml"):
-        yield from root.rglob(pattern)
+        for path in root.rglob(pattern):
+            hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+            if not hidden and path.name not in CONFIG_NAMES:
+                yield path
 
 
 def _free_name(out_dir: Path, slug: str) -> Path:
