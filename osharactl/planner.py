@@ -12,6 +12,7 @@ never more than ``max_deletes`` per run.
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from osharactl.diff import WRITE_ONLY, CharacterDiff, compare, flatten
 from osharactl.errors import UsageError
 from osharactl.manifests.types import DesiredCharacter, ManifestSet
 from osharactl.models import Character, WidgetAppearance
-from osharactl.models.meta import inner_models
+from osharactl.models.meta import inner_models, merge_unknown, split_unknown
 from osharactl.normalize import fingerprint
 from osharactl.paths import parse_path, raw_locate
 from osharactl.plan import ABSENT, Action, CharacterChange, FieldChange, Operation, Plan
@@ -264,24 +265,16 @@ def _empty_default(key: str) -> Any:
 
 
 def _carry_over(live_value: Any, value: Any, key: str) -> Any:
+    """Keys we do not model inside an object we re-send whole come from live, so they survive."""
     if not (isinstance(live_value, dict) and isinstance(value, dict)):
         return value
     _, models = inner_models(Character.model_fields[key].annotation)
-    return _merge_unmodelled(live_value, value, models[0] if models else None)
-
-
-def _merge_unmodelled(live: dict[str, Any], want: dict[str, Any], model: Any) -> dict[str, Any]:
-    if model is None:
-        return want
-    out = dict(want)
-    for k, v in live.items():
-        info = model.model_fields.get(k)
-        if info is None:
-            out.setdefault(k, v)
-        elif k in out and isinstance(v, dict) and isinstance(out[k], dict):
-            _, models = inner_models(info.annotation)
-            out[k] = _merge_unmodelled(v, out[k], models[0] if len(models) == 1 else None)
-    return out
+    if len(models) != 1:
+        return value
+    _, unknown = split_unknown(live_value, models[0])
+    merged = copy.deepcopy(value)
+    merge_unknown(merged, unknown, models[0])
+    return merged
 
 
 def _copy_live(have: dict[str, Any], body: dict[str, Any], segments: tuple[str, ...]) -> None:

@@ -7,6 +7,7 @@ marking it once in the model.
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from collections.abc import Iterator
@@ -34,7 +35,23 @@ def _strip(annotation: Any) -> Any:
 
 
 def inner_models(annotation: Any) -> tuple[str, list[type[BaseModel]]]:
-    """Return the container kind (``"list"``, ``"dict"``, ``""``) and the models inside it."""
+    """Return the container kind (``"list"``, ``"dict"``, ``""``) and the models inside it.
+
+    Cached: the normaliser and the masker ask this for every value of every character, and the
+    ``typing`` introspection behind it was a third of a 1,000-character plan (bench/README.md).
+    The result is shared, so callers must not mutate the list."""
+    try:
+        return _inner_models_cached(annotation)
+    except TypeError:  # an unhashable annotation: compute it afresh
+        return _inner_models(annotation)
+
+
+@cache
+def _inner_models_cached(annotation: Any) -> tuple[str, list[type[BaseModel]]]:
+    return _inner_models(annotation)
+
+
+def _inner_models(annotation: Any) -> tuple[str, list[type[BaseModel]]]:
     annotation = _strip(annotation)
     origin = typing.get_origin(annotation)
     if origin in (Union, types.UnionType):
@@ -160,3 +177,39 @@ def secret_values(data: Any, model: type[BaseModel]) -> list[str]:
 
     collect(mask_secrets(data, model), data)
     return found
+
+
+def split_unknown(data: Any, model: type[BaseModel]) -> tuple[Any, dict[str, Any]]:
+    """Split a plain object into (keys the model knows, the rest). Recurses into nested plain
+    objects only; list items are validated strictly. In the second value a key that is a model
+    field holds that field's own unknown keys."""
+    if not isinstance(data, dict):
+        return data, {}
+    known: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in data.items():
+        info = model.model_fields.get(key)
+        if info is None:
+            extra[key] = value
+            continue
+        kind, models = inner_models(info.annotation)
+        if not kind and len(models) == 1 and isinstance(value, dict):
+            value, nested = split_unknown(value, models[0])
+            if nested:
+                extra[key] = nested
+        known[key] = value
+    return known, extra
+
+
+def merge_unknown(data: dict[str, Any], extra: dict[str, Any], model: type[BaseModel]) -> None:
+    """Put keys split off by ``split_unknown`` back into ``data`` (in place)."""
+    for key, value in extra.items():
+        info = model.model_fields.get(key)
+        if info is None:
+            data[key] = value
+            continue
+        _, models = inner_models(info.annotation)
+        if isinstance(data.get(key), dict) and models:
+            merge_unknown(data[key], value, models[0])
+        elif key not in data and models:
+            data[key] = copy.deepcopy(value)  # only unknown keys: the server fills the rest

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from osharactl.models import Character, WidgetAppearance, secret_values
 from osharactl.models.base import SECRET
-from osharactl.models.meta import flag, inner_models
+from osharactl.models.meta import flag, inner_models, merge_unknown, split_unknown
 from osharactl.sandbox.web import Problem, dumps
 
 PASS_THROUGH_FIELD = "widget_appearance"
@@ -40,40 +40,6 @@ RETURNED_DEFAULTS: dict[str, Any] = {
 
 
 # -- pass-through of unmodelled keys -----------------------------------------------------------
-
-
-def split_unknown(data: Any, model: type[BaseModel]) -> tuple[Any, dict[str, Any]]:
-    """Split a plain object into (keys the model knows, the rest). Recurses into nested plain
-    objects only; list items are validated strictly. In the second value a key that is a model
-    field holds that field's own unknown keys."""
-    if not isinstance(data, dict):
-        return data, {}
-    known: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    for key, value in data.items():
-        info = model.model_fields.get(key)
-        if info is None:
-            extra[key] = value
-            continue
-        kind, models = inner_models(info.annotation)
-        if not kind and len(models) == 1 and isinstance(value, dict):
-            value, nested = split_unknown(value, models[0])
-            if nested:
-                extra[key] = nested
-        known[key] = value
-    return known, extra
-
-
-def merge_unknown(data: dict[str, Any], extra: dict[str, Any], model: type[BaseModel]) -> None:
-    """Put keys split off by ``split_unknown`` back into ``data`` (in place)."""
-    for key, value in extra.items():
-        info = model.model_fields.get(key)
-        if info is None:
-            data[key] = value
-            continue
-        _, models = inner_models(info.annotation)
-        if isinstance(data.get(key), dict) and models:
-            merge_unknown(data[key], value, models[0])
 
 
 # -- validation --------------------------------------------------------------------------------
