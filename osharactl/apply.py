@@ -11,10 +11,13 @@ Retries, backoff and lost-response handling live in the client.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -107,9 +110,10 @@ def execute(
                         )
                     )
 
-    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply")
+    with pool, _ctrl_c_sets() as stop:
         try:
-            while True:
+            while not stop.is_set():
                 while ready and len(running) < parallelism:
                     key = ready.popleft()
                     if key not in finished:
@@ -121,6 +125,8 @@ def execute(
                     running.pop(future)
                     record(future.result())
         except KeyboardInterrupt:
+            stop.set()
+        if stop.is_set():
             report.interrupted = True
             _drain(running, record)
     for key, op in sorted(operations.items()):
@@ -128,6 +134,22 @@ def execute(
             reason = "interrupted" if report.interrupted else "unresolvable dependency"
             record(Outcome(key, op.slug, op.method, "skipped", reason))
     return report
+
+
+@contextmanager
+def _ctrl_c_sets() -> Iterator[threading.Event]:
+    """While applying, Ctrl-C sets a flag instead of raising: a KeyboardInterrupt landing
+    between two bookkeeping steps (outcome recorded, progress line printed) would make the
+    report disagree with what was done. Only the main thread can own the SIGINT handler."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _drain(running: dict[Future[Outcome], Operation], record: Callable[[Outcome], None]) -> None:
