@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -23,7 +25,7 @@ from pydantic_core import PydanticUndefined
 
 from osharactl.models import Character, FormDefinition
 from osharactl.models.base import LIST_KEY, SET_LIKE
-from osharactl.models.meta import _pick, flag, inner_models
+from osharactl.models.meta import _strip, flag, inner_models
 
 ORDER = "(order)"
 Segment = str | int  # "[key]" for keyed-list items, int for plain list indices, str for keys
@@ -64,34 +66,78 @@ def canonical(data: dict[str, Any], model: type[BaseModel] = Character) -> dict[
     """Canonical form of a character (or any model's data). Never raises on odd live data: a
     value of the wrong shape is kept as it is and simply compares unequal."""
     out: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        out[name] = _canon_value(data[name], info) if name in data else _default(model, name)
+    for name, shape in _shapes(model):
+        out[name] = _canon(data[name], shape) if name in data else _default(model, name)
     if model is FormDefinition and out.get("confirmation_type") is None:
         out["confirmation_type"] = f"{out.get('id')}_submitted"
     return out
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What canonicalising one field needs from its markers and annotation, computed once per
+    field: asking pydantic and ``typing`` for every value was most of a 1,000-character plan."""
+
+    info: FieldInfo
+    kind: str  # "list", "dict" or "" (see meta.inner_models)
+    models: tuple[type[BaseModel], ...]
+    tags: dict[Any, type[BaseModel]] | None  # discriminated unions: "kind" tag → model
+    list_key: Any
+    set_like: bool
+    default_empty: bool
+
+
+@cache
+def _shapes(model: type[BaseModel]) -> tuple[tuple[str, _Shape], ...]:
+    return tuple((name, _shape(info)) for name, info in model.model_fields.items())
+
+
+@cache
+def _shape(info: FieldInfo) -> _Shape:
+    kind, models = inner_models(info.annotation)
+    tags: dict[Any, type[BaseModel]] | None = None
+    if len(models) > 1:
+        tags = {}
+        for m in models:  # first model wins, as in meta._pick
+            tag_field = m.model_fields.get("kind")
+            for tag in typing.get_args(_strip(tag_field.annotation)) if tag_field else ():
+                tags.setdefault(tag, m)
+    return _Shape(
+        info,
+        kind,
+        tuple(models),
+        tags,
+        flag(info, LIST_KEY),
+        bool(flag(info, SET_LIKE)),
+        _default_is_empty(info),
+    )
+
+
 def _canon_value(value: Any, info: FieldInfo) -> Any:
+    return _canon(value, _shape(info))
+
+
+def _canon(value: Any, shape: _Shape) -> Any:
     if is_empty(value):
-        if _default_is_empty(info):
+        if shape.default_empty:
             return None
         if value is None:
-            return _default_of_field(info)
-    kind, models = inner_models(info.annotation)
+            return _default_of_field(shape.info)
+    kind = shape.kind
     if kind == "list" and isinstance(value, list):
-        items = [_canon_item(models, v) for v in value]
-        key = flag(info, LIST_KEY)
+        items = [_canon_item(shape, v) for v in value]
+        key = shape.list_key
         if key and all(isinstance(v, dict) and key in v for v in value):
             result = {keyed(v[key]): item for v, item in zip(value, items, strict=True)}
-            if not flag(info, SET_LIKE) and len(result) > 1:
+            if not shape.set_like and len(result) > 1:
                 result[ORDER] = [keyed(v[key]) for v in value]
             return result
-        if flag(info, SET_LIKE):
+        if shape.set_like:
             return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
         return items
     if kind == "dict" and isinstance(value, dict):
-        return {k: _canon_item(models, v) for k, v in value.items()}
-    return _canon_item(models, value)
+        return {k: _canon_item(shape, v) for k, v in value.items()}
+    return _canon_item(shape, value)
 
 
 def _default_of_field(info: FieldInfo) -> Any:
@@ -101,12 +147,22 @@ def _default_of_field(info: FieldInfo) -> Any:
     return _canon_value(_to_json(value), info)
 
 
-def _canon_item(models: list[type[BaseModel]], value: Any) -> Any:
-    if models and isinstance(value, dict):
-        chosen = _pick(models, value)
+def _canon_item(shape: _Shape, value: Any) -> Any:
+    if shape.models and isinstance(value, dict):
+        chosen = _choose(shape, value)
         if chosen is not None:
             return canonical(value, chosen)
     return value
+
+
+def _choose(shape: _Shape, data: dict[str, Any]) -> type[BaseModel] | None:
+    """The model for ``data``: the only one, or the union member its ``kind`` tag names."""
+    if shape.tags is None:
+        return shape.models[0]
+    try:
+        return shape.tags.get(data.get("kind"))
+    except TypeError:  # an unhashable "kind" in odd live data names no model
+        return None
 
 
 def _default_is_empty(info: FieldInfo) -> bool:

@@ -15,8 +15,8 @@ from osharactl.client import Client, open_client
 from osharactl.config import Settings
 from osharactl.live import read_live
 from osharactl.manifests import load_manifests
+from osharactl.manifests.secrets import secret_strings
 from osharactl.manifests.types import ManifestSet
-from osharactl.models import Character, secret_values
 from osharactl.plan import Plan
 from osharactl.planner import PlanOptions, build_plan
 
@@ -61,7 +61,7 @@ def manifest_secrets(manifests: ManifestSet) -> list[str]:
     """Every secret value the manifests hold: schema secrets and anything from ``${env:…}``."""
     values: list[str] = []
     for desired in manifests.characters.values():
-        values += secret_values(desired.declared, Character)
+        values += secret_strings(desired.declared)
         for path in desired.refs:
             node: Any = desired.declared
             for seg in path:
