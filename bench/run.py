@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -49,6 +50,7 @@ class PlanFigures:
     runs_s: list[float]
     max_rss_mib: float
     requests: dict[str, int]
+    load: float  # 1-minute load average before the runs: other work on the 2 cores skews wall time
 
     @property
     def median_s(self) -> float:
@@ -63,6 +65,7 @@ class ApplyFigures:
     process_s: float
     write_phase_s: float
     posts: int
+    load: float
 
     @property
     def ratio(self) -> float:
@@ -113,6 +116,7 @@ def bench_plan(size: int, project: Path, work: Path, repeats: int) -> PlanFigure
         _check(seed, f"seed apply of {size}")
         runs: list[Measured] = []
         counts: dict[str, int] = {}
+        load = os.getloadavg()[0]
         for _ in range(repeats):
             sandbox.clear_requests()
             measured = cli(["plan", "--detailed-exitcode"], PLAN_TIMEOUT)
@@ -125,6 +129,7 @@ def bench_plan(size: int, project: Path, work: Path, repeats: int) -> PlanFigure
         runs_s=[m.seconds for m in runs],
         max_rss_mib=max(m.max_rss_mib for m in runs),
         requests=counts,
+        load=load,
     )
 
 
@@ -142,26 +147,27 @@ def bench_apply(size: int, parallelism: int, project: Path, work: Path) -> Apply
     with ServedSandbox(work, latency_ms=LATENCY_MS, name=f"apply-{size}-{parallelism}") as sandbox:
         env = client_env(sandbox.url, generate.SECRET_ENV, work / "config")
         args = ["apply", "--auto-approve", "--parallelism", str(parallelism)]
+        load = os.getloadavg()[0]
         measured = osharactl(args, cwd=project.parent, env=env, workdir=work, timeout=APPLY_TIMEOUT)
         _check(measured, f"apply of {size} at parallelism {parallelism}")
         write_s, posts = _write_phase(sandbox.requests(), LATENCY_MS)
     if posts != size:
         raise BenchError(f"apply of {size} sent {posts} creates (retries or missing ones)")
     bound = math.ceil(size / parallelism) * LATENCY_MS / 1000.0
-    return ApplyFigures(size, parallelism, bound, measured.seconds, write_s, posts)
+    return ApplyFigures(size, parallelism, bound, measured.seconds, write_s, posts, load)
 
 
 def table(results: Results) -> str:
     lines = ["No-change plan (whole process, after seeding N characters):"]
     lines.append(
         f"  {'N':>6}  {'median s':>9}  {'worst s':>8}  {'peak MiB':>9}  {'requests':>8}  "
-        f"{'seed apply s':>12}  detail"
+        f"{'seed apply s':>12}  {'load':>5}  detail"
     )
     for p in results.plans:
         detail = ", ".join(f"{v} x {k}" for k, v in p.requests.items())
         lines.append(
             f"  {p.size:>6}  {p.median_s:>9.2f}  {max(p.runs_s):>8.2f}  {p.max_rss_mib:>9.0f}  "
-            f"{sum(p.requests.values()):>8}  {p.seed_apply_s:>12.2f}  {detail}"
+            f"{sum(p.requests.values()):>8}  {p.seed_apply_s:>12.2f}  {p.load:>5.1f}  {detail}"
         )
     if results.throughput:
         lines.append("Sandbox throughput (creates, no latency, stdlib client):")
@@ -174,7 +180,7 @@ def table(results: Results) -> str:
         lines.append(f"Apply of N creates, {LATENCY_MS:.0f} ms latency per request:")
         lines.append(
             f"  {'N':>6}  {'P':>3}  {'bound s':>8}  {'writes s':>8}  {'ratio':>6}  "
-            f"{'process s':>9}  {'sandbox floor s':>15}"
+            f"{'process s':>9}  {'sandbox floor s':>15}  {'load':>5}"
         )
         rates = {t["creates"]: t["per_second"] for t in results.throughput}
         for a in results.applies:
@@ -182,7 +188,8 @@ def table(results: Results) -> str:
             floor = f"{a.size / rate:>15.2f}" if rate else f"{'-':>15}"
             lines.append(
                 f"  {a.size:>6}  {a.parallelism:>3}  {a.lower_bound_s:>8.2f}  "
-                f"{a.write_phase_s:>8.2f}  {a.ratio:>6.2f}  {a.process_s:>9.2f}  {floor}"
+                f"{a.write_phase_s:>8.2f}  {a.ratio:>6.2f}  {a.process_s:>9.2f}  {floor}  "
+                f"{a.load:>5.1f}"
             )
     for skipped in results.skipped:
         lines.append(f"Skipped: {skipped}")
@@ -210,6 +217,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--work", type=Path, default=None, help="Keep files here.")
     parser.add_argument("--json", type=Path, default=None, help="Also write the figures.")
     args = parser.parse_args(argv)
+    if args.no_apply:
+        args.apply_sizes = []
     if args.quick:
         args.sizes, args.apply_sizes, args.repeats = [100], [100], 1
     return args
