@@ -20,7 +20,13 @@ from deepdiff.helper import NotPresent
 
 from osharactl.manifests.types import DesiredCharacter
 from osharactl.models import Character
-from osharactl.models.meta import SENSITIVE, mask_secrets, secret_patterns, server_default_fields
+from osharactl.models.meta import (
+    SENSITIVE,
+    mask_secrets,
+    secret_patterns,
+    server_default_fields,
+    walk,
+)
 from osharactl.normalize import ORDER, canonical, is_empty, keyed
 from osharactl.paths import (
     Segment,
@@ -199,7 +205,18 @@ def _changed_paths(have: dict[str, Any], want: dict[str, Any]) -> list[tuple[Seg
         for level in levels:
             segments = tuple(level.path(output_format="list"))
             paths[_cut_at_plain_list(have, want, segments)] = None
-    return list(paths)
+    return [p for p in paths if not _implied_order(p, have, want)]
+
+
+def _implied_order(path: tuple[Segment, ...], have: Any, want: Any) -> bool:
+    """An ``(order)`` change is news only when the same items were reordered; when items were
+    added or removed, those lines already tell the story."""
+    if not path or path[-1] != ORDER:
+        return False
+    _, old = canon_get(have, path[:-1])
+    _, new = canon_get(want, path[:-1])
+    keys = [{k for k in v if k != ORDER} if isinstance(v, dict) else set() for v in (old, new)]
+    return keys[0] != keys[1]
 
 
 def _cut_at_plain_list(
@@ -260,14 +277,29 @@ def _field_change(
     label = format_path(path)
     found_b, before = canon_get(shown_have, path)
     found_a, after = canon_get(shown_want, path)
-    before = display(before) if found_b and not isinstance(before, NotPresent) else ABSENT
-    after = display(after) if found_a and not isinstance(after, NotPresent) else ABSENT
+    before = before if found_b and not isinstance(before, NotPresent) else ABSENT
+    after = after if found_a and not isinstance(after, NotPresent) else ABSENT
     sensitive = any(under(pattern_of(path), p) for p in SECRETS) or SENSITIVE in (before, after)
     if sensitive:
         before = SENSITIVE if before not in (ABSENT, None, "") else before
         after = SENSITIVE if after not in (ABSENT, None, "") else after
     note = notes.get(label, "order" if path and path[-1] == ORDER else "")
+    before, after = (_empty_as_default(path, v) for v in (before, after))
     return FieldChange(label, _shown(before), _shown(after), sensitive=sensitive, note=note)
+
+
+_DEFAULTS: dict[tuple[str, ...], Any] = {
+    pattern: default
+    for pattern, info in walk(Character)
+    for default in [info.get_default(call_default_factory=True)]
+    if default is not None and is_empty(default)
+}
+
+
+def _empty_as_default(path: tuple[Segment, ...], value: Any) -> Any:
+    """The canonical form folds ``""``/``[]``/``{}`` into ``None``; show a reset greeting as
+    ``""``, as it is stored, not as ``null``."""
+    return _DEFAULTS.get(pattern_of(path), value) if value is None else value
 
 
 def _shown(value: Any) -> Any:
@@ -282,20 +314,6 @@ def _shown(value: Any) -> Any:
         return {k: _shown(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
         return [_shown(v) for v in value]
-    return value
-
-
-def display(value: Any) -> Any:
-    """Undo the canonical keyed-list layout for people: ``{"[a]": x, "[b]": y}`` → ``[x, y]``
-    (in the list's own order where it has one)."""
-    if isinstance(value, dict):
-        keys = [k for k in value if k != ORDER]
-        if keys and all(isinstance(k, str) and k.startswith("[") for k in keys):
-            order = value.get(ORDER) or keys
-            return [display(value[k]) for k in order if k in value]
-        return {k: display(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [display(v) for v in value]
     return value
 
 

@@ -68,9 +68,11 @@ class Character(OsharaModel):
         description="Per-character LLM key; write-only on the server.",
         json_schema_extra=marker(secret=True, write_only=True),
     )
-    tools: list[Tool] = Field(default_factory=list, json_schema_extra=marker(list_key="name"))
+    tools: list[Tool] = Field(
+        default_factory=list, json_schema_extra=marker(list_key="name", set=True)
+    )
     mcp_servers: list[McpServer] = Field(
-        default_factory=list, json_schema_extra=marker(list_key="name")
+        default_factory=list, json_schema_extra=marker(list_key="name", set=True)
     )
     kb_query_url: str | None = Field(default=None, description="Knowledge-base query endpoint.")
     kb_query_api_key: str | None = Field(
