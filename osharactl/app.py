@@ -229,6 +229,8 @@ def plan(
 
     settings = load_settings(options)
     planned = make_plan(settings, request, debug=options.debug)
+    if options.verbosity:
+        print(planned.summary(), file=sys.stderr)
     with planned.client:
         hint = _full_plan_hint(full_plan_url)
         sys.stdout.write(_render(planned.plan, fmt, options, hint))
@@ -291,6 +293,8 @@ def apply(
             (sys.stderr if fmt == "json" else sys.stdout).write(_render(the_plan, "text", options))
             return _execute(the_plan, client, saved.refs(), settings, parallelism, fmt)
     planned = make_plan(settings, request, debug=options.debug)
+    if options.verbosity:
+        print(planned.summary(), file=sys.stderr)
     with planned.client:
         shown = _render(planned.plan, "text", options)
         (sys.stderr if fmt == "json" else sys.stdout).write(shown)

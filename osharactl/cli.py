@@ -35,7 +35,7 @@ overwrite_opt = click.option(
 )
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="osharactl.yaml.")
 @click.option("--env", "env_name", metavar="NAME", help="Environment from the config file.")
-@click.option("-v", "--verbose", count=True, help="More output (repeat for more).")
+@click.option("-v", "--verbose", count=True, help="Also print sizes, request counts and timings.")
 @click.option("--debug", is_flag=True, help="Trace HTTP requests (credentials redacted).")
 @click.option("--no-color", is_flag=True, envvar="NO_COLOR", help="Never use colour.")
 @click.pass_context

@@ -7,6 +7,7 @@ same sequence serves ``plan``, ``apply`` and the tests.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,17 @@ class Planned:
     manifests: ManifestSet
     live: dict[str, dict[str, Any]]
     client: Client
+    timings: dict[str, float]
+
+    def summary(self) -> str:
+        """What ``-v`` prints: the size of each side, the requests it took, and where time went."""
+        t = self.timings
+        return (
+            f"{len(self.manifests.characters)} character(s) in the manifests "
+            f"(loaded in {t['manifests']:.2f}s); {len(self.live)} live, read with "
+            f"{self.client.requests_sent} request(s) in {t['live']:.2f}s; planned in "
+            f"{t['plan']:.2f}s"
+        )
 
 
 def redactor(values: Sequence[str]) -> Callable[[str], str]:
@@ -72,20 +84,28 @@ def manifest_secrets(manifests: ManifestSet) -> list[str]:
 
 
 def make_plan(settings: Settings, request: Request, *, debug: bool = False) -> Planned:
+    started = time.perf_counter()
     manifests = load_manifests(
         list(request.paths) or list(settings.manifests),
         variables=settings.variables,
         environ=os.environ,
         resolve_env=True,
     )
+    loaded = time.perf_counter()
     client = open_client(settings, debug=debug, redact=redactor(manifest_secrets(manifests)))
     try:
         live = read_live(client)
+        read = time.perf_counter()
         plan = build_plan(manifests, live, plan_options(settings, request))
     except BaseException:
         client.close()
         raise
-    return Planned(plan, manifests, live, client)
+    timings = {
+        "manifests": loaded - started,
+        "live": read - loaded,
+        "plan": time.perf_counter() - read,
+    }
+    return Planned(plan, manifests, live, client, timings)
 
 
 def plan_options(settings: Settings, request: Request) -> PlanOptions:
