@@ -179,18 +179,22 @@ def table(results: Results) -> str:
     if results.applies:
         lines.append(f"Apply of N creates, {LATENCY_MS:.0f} ms latency per request:")
         lines.append(
-            f"  {'N':>6}  {'P':>3}  {'bound s':>8}  {'writes s':>8}  {'ratio':>6}  "
-            f"{'process s':>9}  {'sandbox floor s':>15}  {'load':>5}"
+            f"  {'N':>6}  {'P':>3}  {'bound s':>8}  {'floor s':>8}  {'writes s':>8}  "
+            f"{'/bound':>6}  {'/max':>5}  {'process s':>9}  {'load':>5}"
         )
         rates = {t["creates"]: t["per_second"] for t in results.throughput}
         for a in results.applies:
-            rate = rates.get(a.size)
-            floor = f"{a.size / rate:>15.2f}" if rate else f"{'-':>15}"
+            floor = a.size / rates[a.size] if rates.get(a.size) else 0.0
+            effective = max(a.lower_bound_s, floor)
             lines.append(
-                f"  {a.size:>6}  {a.parallelism:>3}  {a.lower_bound_s:>8.2f}  "
-                f"{a.write_phase_s:>8.2f}  {a.ratio:>6.2f}  {a.process_s:>9.2f}  {floor}  "
-                f"{a.load:>5.1f}"
+                f"  {a.size:>6}  {a.parallelism:>3}  {a.lower_bound_s:>8.2f}  {floor:>8.2f}  "
+                f"{a.write_phase_s:>8.2f}  {a.ratio:>6.2f}  {a.write_phase_s / effective:>5.2f}  "
+                f"{a.process_s:>9.2f}  {a.load:>5.1f}"
             )
+        lines.append(
+            "  bound = ceil(N/P) x latency; floor = N / sandbox throughput; writes = first create "
+            "in to last create out (request log); /max = writes / max(bound, floor)"
+        )
     for skipped in results.skipped:
         lines.append(f"Skipped: {skipped}")
     return "\n".join(lines)
