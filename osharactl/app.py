@@ -275,7 +275,8 @@ def apply(
     from osharactl.config import load_settings
     from osharactl.errors import UsageError
     from osharactl.live import read_live
-    from osharactl.reconcile import make_plan, redactor
+    from osharactl.reconcile import make_plan, plan_secrets, redactor
+    from osharactl.render.report import render_report_json
 
     settings = load_settings(options)
     paths = list(request.paths)
@@ -287,11 +288,13 @@ def apply(
                 f"not {settings.api_url} (env {settings.env_name or '-'})"
             )
         the_plan = saved.plan(os.environ, settings.variables)
-        client = open_client(settings, debug=options.debug, redact=redactor(_op_secrets(the_plan)))
+        client = open_client(settings, debug=options.debug, redact=redactor(plan_secrets(the_plan)))
         with client:
             saved.check_fresh(the_plan, read_live(client))
             (sys.stderr if fmt == "json" else sys.stdout).write(_render(the_plan, "text", options))
-            return _execute(the_plan, client, saved.refs(), settings, parallelism, fmt)
+            return _execute(
+                the_plan, client, saved.refs(), parallelism or settings.parallelism, fmt
+            )
     planned = make_plan(settings, request, debug=options.debug)
     if options.verbosity:
         print(planned.summary(), file=sys.stderr)
@@ -300,7 +303,7 @@ def apply(
         (sys.stderr if fmt == "json" else sys.stdout).write(shown)
         if not planned.plan.has_changes:
             if fmt == "json":
-                print(_apply_json(planned.plan, None))
+                sys.stdout.write(render_report_json(planned.plan, None))
             return 0
         if not auto_approve:
             answer = confirm("Apply these changes? Only 'yes' is accepted", False)
@@ -314,97 +317,28 @@ def apply(
                 print("Apply cancelled; nothing was changed.", file=sys.stderr)
                 return 1
         refs = {s: d.refs for s, d in planned.manifests.characters.items()}
-        return _execute(planned.plan, planned.client, refs, settings, parallelism, fmt)
+        return _execute(
+            planned.plan, planned.client, refs, parallelism or settings.parallelism, fmt
+        )
 
 
-def _op_secrets(the_plan: Any) -> list[str]:
-    from osharactl.models import Character, secret_values
-
-    return [
-        v
-        for change in the_plan.changes
-        for op in change.operations
-        if op.body
-        for v in secret_values(op.body, Character)
-    ]
-
-
-def _execute(
-    the_plan: Any, client: Any, refs: Any, settings: Any, parallelism: int | None, fmt: str
-) -> int:
+def _execute(the_plan: Any, client: Any, refs: Any, parallelism: int, fmt: str) -> int:
     import sys
 
-    from osharactl.apply import execute, verify
     from osharactl.errors import ExitCode
-    from osharactl.live import read_live
     from osharactl.progress import Progress
+    from osharactl.reconcile import run_apply
+    from osharactl.render.report import render_report_json, render_report_text
 
     total = sum(len(c.operations) for c in the_plan.changes)
-    report = execute(
-        the_plan,
-        client,
-        parallelism=parallelism or settings.parallelism,
-        on_outcome=Progress(total),
-    )
-    if not report.interrupted:
-        report.divergences = verify(the_plan, report, read_live(client), refs)
+    report = run_apply(the_plan, client, refs, parallelism=parallelism, on_outcome=Progress(total))
     if fmt == "json":
-        print(_apply_json(the_plan, report))
+        sys.stdout.write(render_report_json(the_plan, report))
     else:
-        print(_apply_summary(report))
+        sys.stdout.write(render_report_text(report))
     if report.interrupted:
         print(
             "Interrupted: in-flight changes finished; the rest were not started.", file=sys.stderr
         )
         return int(ExitCode.INTERRUPTED)
     return 0 if report.ok else 1
-
-
-def _apply_summary(report: Any) -> str:
-    from osharactl.render.values import inline
-
-    lines = []
-    for o in report.outcomes:
-        if o.status != "done":
-            lines.append(f"  ! {o.slug} ({o.method}): {o.status}: {o.message}")
-    if report.divergences:
-        lines.append("Did not converge: the server stored something other than what was sent:")
-        for d in report.divergences:
-            lines.append(
-                f"  ~ {d.slug}: {d.change.path}: sent {inline(d.change.before)}, "
-                f"stored {inline(d.change.after)}"
-            )
-    done, failed, skipped = (report.count(s) for s in ("done", "failed", "skipped"))
-    lines.append(f"Apply complete: {done} done, {failed} failed, {skipped} skipped.")
-    return "\n".join(lines)
-
-
-def _apply_json(the_plan: Any, report: Any) -> str:
-    import json
-
-    from osharactl.plan import ABSENT
-    from osharactl.render import render_json
-
-    def plain(value: Any) -> Any:
-        return None if value is ABSENT else value
-
-    document = {
-        "format_version": "1",
-        "plan": json.loads(render_json(the_plan)),
-        "results": [
-            {"slug": o.slug, "method": o.method, "status": o.status, "message": o.message}
-            for o in (report.outcomes if report else [])
-        ],
-        "did_not_converge": [
-            {
-                "slug": d.slug,
-                "path": d.change.path,
-                "sent": plain(d.change.before),
-                "stored": plain(d.change.after),
-            }
-            for d in (report.divergences if report else [])
-        ],
-        "summary": {s: (report.count(s) if report else 0) for s in ("done", "failed", "skipped")},
-        "interrupted": bool(report and report.interrupted),
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False)

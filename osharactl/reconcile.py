@@ -9,10 +9,11 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from osharactl.apply import ApplyReport, Outcome, execute, verify
 from osharactl.client import Client, open_client
 from osharactl.config import Settings
 from osharactl.live import read_live
@@ -126,3 +127,30 @@ def plan_options(settings: Settings, request: Request) -> PlanOptions:
         api_url=settings.api_url,
         env_name=settings.env_name,
     )
+
+
+def plan_secrets(plan: Plan) -> list[str]:
+    """Secret values in the bodies a (saved) plan will send, for redacting error messages."""
+    return [
+        value
+        for change in plan.changes
+        for op in change.operations
+        if op.body
+        for value in secret_strings(op.body)
+    ]
+
+
+def run_apply(
+    plan: Plan,
+    client: Client,
+    refs: Mapping[str, Mapping[tuple[str | int, ...], str]],
+    *,
+    parallelism: int,
+    on_outcome: Callable[[Outcome], None],
+) -> ApplyReport:
+    """Execute the plan, then (unless interrupted) re-read live once and record every field the
+    server stored differently from what was sent."""
+    report = execute(plan, client, parallelism=parallelism, on_outcome=on_outcome)
+    if not report.interrupted:
+        report.divergences = verify(plan, report, read_live(client), refs)
+    return report
