@@ -330,7 +330,8 @@ def flatten(desired: DesiredCharacter) -> tuple[FieldChange, ...]:
             for item in node:
                 walk(item, (*path, keyed(_item_key(item))))
         else:
-            sensitive = any(under(pattern_of(path), p) for p in SECRETS) or node == SENSITIVE
+            pattern = pattern_of(path)  # once per leaf, not once per secret pattern
+            sensitive = any(under(pattern, p) for p in SECRETS) or node == SENSITIVE
             if sensitive and isinstance(node, dict):
                 node = {k: SENSITIVE if v not in (None, "") else v for k, v in node.items()}
             elif sensitive and node not in (None, ""):
