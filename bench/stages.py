@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import resource
@@ -61,6 +62,7 @@ def main() -> None:
         state["manifests"] = load_manifests(
             list(settings.manifests), variables=settings.variables, environ=os.environ
         )
+        gc.freeze()  # as reconcile.make_plan does
 
     def secrets() -> None:
         state["redact"] = redactor(manifest_secrets(state["manifests"]))
