@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from difflib import get_close_matches
+from pathlib import Path as FsPath
 from typing import Any, TextIO
 
 from osharactl.errors import Diagnostic, ManifestError
@@ -27,7 +28,7 @@ from osharactl.manifests.rules import (
 )
 from osharactl.manifests.secrets import secret_strings
 from osharactl.manifests.shared import Library
-from osharactl.manifests.sources import read_sources
+from osharactl.manifests.sources import STDIN_NAME, read_sources
 from osharactl.manifests.types import (
     DesiredCharacter,
     ManifestSet,
@@ -107,8 +108,11 @@ def _read(
     files, found = read_sources(paths, stdin)
     problems.extend(found)
     docs: list[RawDocument] = []
-    for name, data in files:
-        parsed, trouble = read_documents(data, name)
+    files.reverse()  # popped in order below, so each file's bytes are freed once parsed
+    while files:
+        name, data = files.pop()
+        reread = None if name == STDIN_NAME else FsPath(name).read_bytes
+        parsed, trouble = read_documents(data, name, reread)
         problems.extend(trouble)
         present = [d for d in parsed if d.value is not None]
         if not present and not trouble:

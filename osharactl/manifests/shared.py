@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from difflib import get_close_matches
-from functools import cached_property
 from typing import Any
 
 from osharactl.errors import Diagnostic
@@ -33,16 +32,6 @@ class _Item:
     value: Any
     doc: RawDocument
     path: Path
-
-    @cached_property
-    def relative(self) -> list[tuple[Path, SourcePos]]:
-        """Positions below this item, relative to it (computed once, reused by every use)."""
-        size = len(self.path)
-        return [
-            (path[size:], pos)
-            for path, pos in self.doc.positions.items()
-            if len(path) > size and path[:size] == self.path
-        ]
 
 
 @dataclass
@@ -109,7 +98,7 @@ class Library:
         """A character document with its defaults merged and ``use:`` items replaced.
 
         The document's own tree is reused (it is expanded once); shared definitions are copied,
-        never mutated. ``doc.positions`` gains the positions of everything copied in.
+        never mutated. ``doc.positions`` gains (lazily) the positions of everything copied in.
         """
         problems: list[Diagnostic] = []
         body: dict[str, Any] = doc.value  # each character document is expanded once
@@ -165,10 +154,7 @@ def _merge(base: Any, over: Any, item: _Item, doc: RawDocument, path: Path) -> A
 def _copy_positions(item: _Item, doc: RawDocument, target: Path, within: Path = ()) -> None:
     """Give every path under ``target`` the position of the same path in the shared item
     (only the part of the item below ``within``, when given)."""
-    size = len(within)
-    for rel, pos in item.relative:
-        if rel[:size] == within:
-            doc.positions[(*target, *rel[size:])] = pos
+    doc.positions.copy_from(item.doc.positions, item.path, within, target)
 
 
 def _names(value: Any) -> list[str]:

@@ -5,6 +5,7 @@ Kept apart from the loading code so that readers of a ``ManifestSet`` import onl
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ class DesiredCharacter:
     lint_ignore: frozenset[str]
     refs: dict[Path, str]
     source: SourcePos
-    positions: dict[Path, SourcePos]
+    positions: Mapping[Path, SourcePos]
     replaces: str | None = None  # the old slug this character takes over (delete + create)
 
 
@@ -47,13 +48,84 @@ class ManifestSet:
     must_exist_live: dict[str, frozenset[str]]
 
 
+class LazyPositions(Mapping[Path, SourcePos]):
+    """Where each path of one document was written, computed only when first asked for.
+
+    Positions are needed only to print a diagnostic or for a consumer such as the plan file's
+    literal-secret check; recording one per YAML node for every document was ~40 % of loading
+    time and memory (docs/decisions/0090-lazy-source-positions.md). ``locate`` re-reads the
+    document with positions on. Positions copied in by shared expansion are recorded as
+    (source, subtree, target) and replayed, in order, when the positions are computed.
+    """
+
+    __slots__ = ("_below", "_copies", "_found", "_locate")
+
+    def __init__(
+        self,
+        locate: Callable[[], dict[Path, SourcePos]] | None = None,
+        found: dict[Path, SourcePos] | None = None,
+    ) -> None:
+        self._locate = locate
+        self._found = found
+        self._copies: list[tuple[LazyPositions, Path, Path, Path]] = []
+        self._below: dict[Path, list[tuple[Path, SourcePos]]] = {}
+
+    def _all(self) -> dict[Path, SourcePos]:
+        if self._found is None:
+            self._found = self._locate() if self._locate is not None else {}
+            self._locate = None
+            copies, self._copies = self._copies, []
+            for copy in copies:
+                self._apply(*copy)
+        return self._found
+
+    def copy_from(self, source: LazyPositions, item: Path, within: Path, target: Path) -> None:
+        """Give every path under ``target`` the position of the same path in ``source``'s
+        item at ``item`` (only the part below ``within``, relative to the item, when given).
+        Shared expansion: an error inside a shared item points at the shared file."""
+        if self._found is None:
+            self._copies.append((source, item, within, target))
+        else:
+            self._apply(source, item, within, target)
+
+    def _apply(self, source: LazyPositions, item: Path, within: Path, target: Path) -> None:
+        found = self._all()
+        size = len(within)
+        for rel, pos in source.below(item):
+            if rel[:size] == within:
+                found[(*target, *rel[size:])] = pos
+
+    def below(self, within: Path) -> list[tuple[Path, SourcePos]]:
+        """Positions strictly below ``within``, relative to it (cached: a shared item is used
+        by many characters)."""
+        cached = self._below.get(within)
+        if cached is None:
+            size = len(within)
+            cached = [
+                (path[size:], pos)
+                for path, pos in self._all().items()
+                if len(path) > size and path[:size] == within
+            ]
+            self._below[within] = cached
+        return cached
+
+    def __getitem__(self, path: Path) -> SourcePos:
+        return self._all()[path]
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 @dataclass
 class RawDocument:
     """One YAML document before expansion: plain values plus the position of every path."""
 
     file: str
     value: Any
-    positions: dict[Path, SourcePos]
+    positions: LazyPositions
     start: SourcePos
 
     def pos(self, path: Path) -> SourcePos:
@@ -61,7 +133,7 @@ class RawDocument:
         return nearest(self.positions, path, self.start)
 
 
-def nearest(positions: dict[Path, SourcePos], path: Path, fallback: SourcePos) -> SourcePos:
+def nearest(positions: Mapping[Path, SourcePos], path: Path, fallback: SourcePos) -> SourcePos:
     """The position of ``path``, else of the closest ancestor, else ``fallback``."""
     for end in range(len(path), 0, -1):
         found = positions.get(path[:end])

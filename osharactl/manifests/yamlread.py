@@ -11,13 +11,15 @@ the language code of Norwegian survives) — see docs/decisions/0020-yaml-subset
 from __future__ import annotations
 
 import re
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from osharactl.errors import Diagnostic
-from osharactl.manifests.types import Path, RawDocument, SourcePos, diag
+from osharactl.manifests.types import LazyPositions, Path, RawDocument, SourcePos, diag
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 50
@@ -143,7 +145,8 @@ class _Builder:
         state = _DocState()
         for event in events:
             if isinstance(event, yaml.DocumentEndEvent):
-                return RawDocument(self.file, state.result, state.positions, start)
+                found = LazyPositions(found=state.positions)
+                return RawDocument(self.file, state.result, found, start)
             parent = state.stack[-1] if state.stack else None
             if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 frame = state.stack.pop()
@@ -283,14 +286,158 @@ def _offset_pos(data: bytes, offset: int, file: str) -> SourcePos:
     return SourcePos(file, line, column)
 
 
-def read_documents(data: bytes, file: str) -> tuple[list[RawDocument], list[Diagnostic]]:
-    """Parse one file's bytes into documents; problems are returned, never raised."""
+class _Unusual(Exception):
+    """The fast pass met something only the full pass handles or reports exactly."""
+
+
+_MAP_START, _MAP_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQ_START, _SEQ_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_SCALAR, _DOC_START, _DOC_END = yaml.ScalarEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent
+_CONTAINER_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_NO_KEY = object()
+
+
+def _fast_documents(text: str) -> list[tuple[Any, Any]]:
+    """``(value, start mark)`` of each document, without positions, paths or anchors.
+
+    The common case (no aliases, anchors, odd tags, duplicate or merge keys, deep nesting or
+    syntax errors) builds the same values as ``_Builder`` at a third of the cost; anything
+    else raises ``_Unusual`` and the caller reads the file with ``_Builder``, whose messages
+    are the reference.
+    """
+    docs: list[tuple[Any, Any]] = []
+    loader = yaml.CSafeLoader(text)
+    get: Callable[[], Any] = loader.get_event
+    stack: list[Any] = []  # open containers
+    keys: list[Any] = []  # per open container: the key awaiting its value, or _NO_KEY
+    result: Any = None
+    start: Any = None
+    try:
+        while (event := get()) is not None:
+            kind = event.__class__
+            if stack:
+                top = stack[-1]
+                if kind is _MAP_END or kind is _SEQ_END:
+                    value = stack.pop()
+                    keys.pop()
+                    if not stack:
+                        result = value
+                        continue
+                    top = stack[-1]
+                elif top.__class__ is dict and keys[-1] is _NO_KEY:
+                    if kind is not _SCALAR:
+                        raise _Unusual
+                    key = event.value
+                    if key in top or (key == "<<" and event.implicit[0]):
+                        raise _Unusual
+                    keys[-1] = key
+                    continue
+                elif kind is _SCALAR:
+                    value = _fast_scalar(event)
+                elif kind is _MAP_START or kind is _SEQ_START:
+                    if event.anchor or event.tag not in _CONTAINER_TAGS or len(stack) >= MAX_DEPTH:
+                        raise _Unusual
+                    stack.append({} if kind is _MAP_START else [])
+                    keys.append(_NO_KEY)
+                    continue
+                else:
+                    raise _Unusual  # an alias
+                if top.__class__ is dict:
+                    top[keys[-1]] = value
+                    keys[-1] = _NO_KEY
+                else:
+                    top.append(value)
+            elif kind is _MAP_START or kind is _SEQ_START:
+                if event.anchor or event.tag not in _CONTAINER_TAGS:
+                    raise _Unusual
+                stack.append({} if kind is _MAP_START else [])
+                keys.append(_NO_KEY)
+            elif kind is _SCALAR:
+                result = _fast_scalar(event)
+            elif kind is _DOC_START:
+                result, start = None, event.start_mark
+            elif kind is _DOC_END:
+                docs.append((result, start))
+            elif kind is not yaml.StreamStartEvent and kind is not yaml.StreamEndEvent:
+                raise _Unusual
+    except yaml.YAMLError:
+        raise _Unusual from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def _fast_scalar(event: Any) -> Any:
+    if event.anchor:
+        raise _Unusual
+    tag = event.tag
+    if tag is None or tag == "!":
+        return plain_scalar(event.value) if event.implicit[0] and not event.style else event.value
+    if tag in _STR_TAGS:
+        return event.value
+    raise _Unusual
+
+
+def read_documents(
+    data: bytes, file: str, reread: Callable[[], bytes] | None = None
+) -> tuple[list[RawDocument], list[Diagnostic]]:
+    """Parse one file's bytes into documents; problems are returned, never raised.
+
+    Positions are computed later, only if asked for, by reading the file again with positions
+    on: from ``reread()`` when given (a file on disk; the bytes are not kept), else from
+    ``data`` (stdin). If the bytes read again differ, positions fall back to each document's
+    start.
+    """
     if len(data) > MAX_FILE_BYTES:
         message = f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
         return [], [diag(SourcePos(file, 1, 1), (), message)]
+    try:
+        text = decode(data, file)
+        fast = _fast_documents(text)
+    except (YamlProblem, _Unusual):
+        return _read_slowly(data, file)
+    fetch = _refetch(data, reread)
+    docs = []
+    for index, (value, mark) in enumerate(fast):
+        start = SourcePos(file, mark.line + 1, mark.column + 1)
+        locate = _locator(fetch, file, index)
+        docs.append(RawDocument(file, value, LazyPositions(locate), start))
+    return docs, []
+
+
+def _read_slowly(data: bytes, file: str) -> tuple[list[RawDocument], list[Diagnostic]]:
     builder = _Builder(file)
     try:
         docs = builder.documents(decode(data, file))
     except YamlProblem as exc:
         return [], [*builder.problems, exc.diagnostic]
     return docs, builder.problems
+
+
+def _refetch(data: bytes, reread: Callable[[], bytes] | None) -> Callable[[], bytes | None]:
+    """The file's bytes again, or None when they changed since the first read."""
+    if reread is None:
+        return lambda: data
+    size, digest = len(data), zlib.crc32(data)
+
+    def fetch() -> bytes | None:
+        try:
+            again = reread()
+        except OSError:
+            return None
+        return again if len(again) == size and zlib.crc32(again) == digest else None
+
+    return fetch
+
+
+def _locator(
+    fetch: Callable[[], bytes | None], file: str, index: int
+) -> Callable[[], dict[Path, SourcePos]]:
+    def locate() -> dict[Path, SourcePos]:
+        data = fetch()
+        if data is None:
+            return {}
+        docs, _ = _read_slowly(data, file)
+        return dict(docs[index].positions) if index < len(docs) else {}
+
+    return locate
