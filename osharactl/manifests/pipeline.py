@@ -209,7 +209,7 @@ def _finish(
 def _desired(cand: Candidate, declared: dict[str, Any]) -> DesiredCharacter:
     return DesiredCharacter(
         slug=cand.character.slug,
-        character=cand.character,
+        character=None,  # not kept: declared is its dump, and nothing later reads the model
         declared=declared,
         ignore_changes=cand.ignore_changes,
         lint_ignore=cand.lint_ignore,

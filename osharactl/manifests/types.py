@@ -29,7 +29,7 @@ class DesiredCharacter:
     """One character as the manifests want it, validated and fully expanded."""
 
     slug: str
-    character: Character
+    character: Character | None  # None once loaded: nothing reads it, and it is 1/4 of memory
     declared: dict[str, Any]
     ignore_changes: tuple[str, ...]
     lint_ignore: frozenset[str]
