@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
 import click
 
 from osharactl import __version__, app
-from osharactl.errors import ExitCode, ManifestError, OsharaCtlError
+from osharactl.errors import ExitCode, ManifestError, OsharaCtlError, exit_code_for
 
 FORMATS_PLAN = click.Choice(["text", "json", "markdown"])
 FORMATS_APPLY = click.Choice(["text", "json"])
@@ -27,7 +28,27 @@ overwrite_opt = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """Runs click in non-standalone mode so that its usage errors exit 1, not 2: exit 2 is
+    reserved for ``plan --detailed-exitcode`` ("changes present"), which a typo must never fake."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(ExitCode.ERROR)
+        except click.Abort:
+            click.echo("Interrupted.", err=True)
+            sys.exit(ExitCode.INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="osharactl")
 @click.option("--api-url", envvar="OSHARA_API_URL", help="API base URL, or 'sandbox'.")
 @click.option(
@@ -75,6 +96,15 @@ def run(fn: app.Command) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(ExitCode.INTERRUPTED)
+    except Exception as exc:  # a bug: say where, never the message (it could hold a value)
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        click.echo(
+            f"Error: internal error (a bug in osharactl): {type(exc).__name__} at "
+            f"{Path(where.filename).name}:{where.lineno}\nPlease report it with the command "
+            "you ran; nothing after this point was sent.",
+            err=True,
+        )
+        sys.exit(exit_code_for(exc))
     sys.exit(code)
 
 

@@ -112,18 +112,9 @@ class StalePlan(OsharaCtlError):
     """A saved plan no longer matches live state; applying it would not do what was reviewed."""
 
 
-class ApplyFailed(OsharaCtlError):
-    """Some changes failed or did not converge; the summary has already been printed."""
-
-
-class Interrupted(OsharaCtlError):
-    """Ctrl-C: in-flight work was finished and reported."""
-
-    exit_code = ExitCode.INTERRUPTED
-
-
 def exit_code_for(exc: BaseException) -> ExitCode:
-    """Map any exception to the exit code the process must end with."""
+    """Map any exception to the exit code the process must end with; anything that is not an
+    ``OsharaCtlError`` is a bug (3). (Command-line mistakes found by the parser exit 1 too.)"""
     if isinstance(exc, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
     if isinstance(exc, OsharaCtlError):

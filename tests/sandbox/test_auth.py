@@ -72,7 +72,7 @@ def test_refresh_token_is_not_an_access_token(sandbox: ServedSandbox) -> None:
 def test_access_token_expires_then_refresh_gives_a_new_one(
     sandbox_server: SandboxFactory,
 ) -> None:
-    sandbox = sandbox_server(access_ttl_seconds=1)
+    sandbox = sandbox_server(access_ttl_seconds=2)  # exp is whole seconds: >= 1 s valid
     tokens = sandbox.login()
     headers = {"Authorization": "Bearer " + tokens["access"]}
     assert httpx.get(sandbox.url + CHARS, headers=headers).status_code == 200
