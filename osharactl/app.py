@@ -181,10 +181,15 @@ def pull(options: GlobalOptions, *, out: Path | None, targets: list[str]) -> int
 def schema(options: GlobalOptions, out_dir: Path) -> int:
     """Write the JSON Schemas editors use: manifests and the project file ``osharactl.yaml``."""
     from osharactl.config import write_config_schema
+    from osharactl.errors import UsageError
     from osharactl.manifests.schema import write_manifest_schema
 
-    for written in (write_manifest_schema(out_dir), write_config_schema(out_dir)):
-        print(f"wrote {written}")
+    try:
+        written = [write_manifest_schema(out_dir), write_config_schema(out_dir)]
+    except OSError as exc:
+        raise UsageError(f"cannot write the schemas to {out_dir}: {exc.strerror or exc}") from None
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 
@@ -281,6 +286,13 @@ def apply(
     settings = load_settings(options)
     paths = list(request.paths)
     if len(paths) == 1 and planfile.is_plan_file(paths[0]):
+        shaping = [name for name, given in request.shaping_flags().items() if given]
+        if shaping:
+            raise UsageError(
+                f"{', '.join(shaping)} cannot be combined with a saved plan: the plan already "
+                "says exactly what to do",
+                hint="make a new plan with those flags: `osharactl plan ... --out FILE`",
+            )
         saved = planfile.load(Path(paths[0]))
         if saved.api_url != settings.api_url or saved.env_name != settings.env_name:
             raise UsageError(
@@ -288,7 +300,8 @@ def apply(
                 f"not {settings.api_url} (env {settings.env_name or '-'})"
             )
         the_plan = saved.plan(os.environ, settings.variables)
-        client = open_client(settings, debug=options.debug, redact=redactor(plan_secrets(the_plan)))
+        secrets = plan_secrets(the_plan) + saved.resolved_values
+        client = open_client(settings, debug=options.debug, redact=redactor(secrets))
         with client:
             saved.check_fresh(the_plan, read_live(client))
             (sys.stderr if fmt == "json" else sys.stdout).write(_render(the_plan, "text", options))

@@ -59,13 +59,19 @@ def save(
         },
     }
     text = json.dumps(document, indent=2, ensure_ascii=False)  # "kind" first: is_plan_file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ConfigError(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -178,6 +184,7 @@ class SavedPlan:
     def __init__(self, document: dict[str, Any], source: Path) -> None:
         self.document = document
         self.source = source
+        self.resolved_values: list[str] = []
 
     @property
     def api_url(self) -> str:
@@ -195,7 +202,18 @@ class SavedPlan:
         }
 
     def plan(self, environ: Mapping[str, str], variables: Mapping[str, str]) -> Plan:
-        """The Plan with references resolved again from the environment."""
+        """The Plan with references resolved again from the environment; ``resolved_values``
+        then holds every value that came from a reference, for redacting messages."""
+        try:
+            return self._plan(environ, variables)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise ConfigError(
+                f"{self.source} is not a valid osharactl plan file "
+                f"({type(exc).__name__} while reading it)",
+                hint="make the plan again with `osharactl plan --out FILE`",
+            ) from None
+
+    def _plan(self, environ: Mapping[str, str], variables: Mapping[str, str]) -> Plan:
 
         def value_of(kind: str, name: str, _whole: bool) -> str:
             source = environ if kind == "env" else variables
@@ -214,6 +232,7 @@ class SavedPlan:
                 body = op["body"]
                 if body is not None:
                     body = _resolve(body, refs, value_of)
+                    self.resolved_values += _values_at(body, refs)
                 ops.append(Operation(op["method"], op["slug"], body, op["step"],
                                      tuple(op["depends_on"])))  # fmt: skip
             changes.append(
@@ -274,6 +293,17 @@ def _how(before: dict[str, Any], after: dict[str, Any]) -> str:
 def _resolve(body: dict[str, Any], refs: RefMap, value_of: Callable[[str, str, bool], str]) -> Any:
     """Resolve the saved reference text at each path again (never the value stored before)."""
     return _rewrite(body, refs, lambda _old, ref: substitute(ref, value_of))
+
+
+def _values_at(body: dict[str, Any], refs: RefMap) -> list[str]:
+    found: list[str] = []
+    for path in refs:
+        node: Any = body
+        for seg in path:
+            node = _step(node, seg)
+        if isinstance(node, str):
+            found.append(node)
+    return found
 
 
 def _field_in(raw: dict[str, Any]) -> FieldChange:

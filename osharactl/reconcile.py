@@ -37,6 +37,16 @@ class Request:
     overwrite: frozenset[str] = frozenset()
     rotate: frozenset[str] = frozenset()
 
+    def shaping_flags(self) -> dict[str, bool]:
+        """Flags that change what a plan contains (meaningless for a saved plan)."""
+        return {
+            "--target": bool(self.targets),
+            "--prune": self.prune,
+            "--max-deletes": self.max_deletes is not None,
+            "--overwrite": bool(self.overwrite),
+            "--rotate-secrets": bool(self.rotate),
+        }
+
 
 @dataclass
 class Planned:

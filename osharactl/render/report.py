@@ -1,8 +1,9 @@
 """Apply's report: what was done, what failed or was skipped, what did not converge.
 
-Text for people (the plan itself was already shown), JSON for machines: ``{"format_version": "1",
-"plan": <the plan JSON>, "results": [...], "did_not_converge": [...], "summary": {...}}``.
-Divergence values come from the differ, already masked.
+Text for people (the plan itself was already shown), JSON for machines: the plan's own JSON
+document (the contract's ``format_version``, ``summary``, ``changes``, ``unmanaged``) with the
+outcome added beside it: ``results``, ``apply_summary`` (done / failed / skipped),
+``did_not_converge`` and ``interrupted``. Divergence values come from the differ, already masked.
 """
 
 from __future__ import annotations
@@ -44,9 +45,8 @@ def render_report_json(plan: Plan, report: ApplyReport | None) -> str:
 
     outcomes = report.outcomes if report else []
     divergences = report.divergences if report else []
-    document = {
-        "format_version": "1",
-        "plan": json.loads(render_json(plan)),
+    document = json.loads(render_json(plan))
+    document |= {
         "results": [
             {"slug": o.slug, "method": o.method, "status": o.status, "message": o.message}
             for o in outcomes
@@ -60,7 +60,7 @@ def render_report_json(plan: Plan, report: ApplyReport | None) -> str:
             }
             for d in divergences
         ],
-        "summary": {s: (report.count(s) if report else 0) for s in STATUSES},
+        "apply_summary": {s: (report.count(s) if report else 0) for s in STATUSES},
         "interrupted": bool(report and report.interrupted),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
