@@ -104,7 +104,20 @@ class Puller:
         if unknown:
             raise UsageError(f"--target names no live character: {', '.join(unknown)}")
         chosen = {s: live[s] for s in sorted(live) if not targets or s in targets}
+        _refuse_unmodelled_tools(chosen)
         _make_dir(self.out_dir)
+        before = {path: path.read_bytes() for path in _manifest_files(self.out_dir)}
+        try:
+            self._pull(live, chosen, targets)
+        except BaseException:
+            _restore(self.out_dir, before)
+            raise
+        return self.result
+
+    def _pull(
+        self, live: dict[str, dict[str, Any]], chosen: dict[str, dict[str, Any]],
+        targets: frozenset[str],
+    ) -> None:  # fmt: skip
         existing = self._existing()
         self.namer.taken.update(_env_names_in(existing.values()))
         self.local = set(existing) | set(chosen)
@@ -124,7 +137,6 @@ class Puller:
             if extra:
                 self.result.unmodelled[slug] = extra
         self._verify(chosen)
-        return self.result
 
     def _existing(self) -> dict[str, DesiredCharacter]:
         if not any(_manifest_files(self.out_dir)):
@@ -245,6 +257,36 @@ def _document_for(docs: list[Any], slug: str, path: Path) -> Any:
         if isinstance(doc, dict) and doc.get("slug") == slug:
             return doc
     raise UsageError(f"cannot find the document of {slug!r} in {path} to update it")
+
+
+KNOWN_TOOL_KINDS = frozenset({"http", "mcp", "kb"})
+
+
+def _refuse_unmodelled_tools(chosen: Mapping[str, dict[str, Any]]) -> None:
+    """A tool of a kind osharactl does not model cannot be written as a manifest (validate would
+    reject it, and plan would then remove it): refuse before writing anything."""
+    found = [
+        f"{slug}: tools[{tool.get('name')}] has kind {tool.get('kind')!r}"
+        for slug, data in chosen.items()
+        for tool in data.get("tools") or []
+        if isinstance(tool, dict) and tool.get("kind") not in KNOWN_TOOL_KINDS
+    ]
+    if found:
+        raise UsageError(
+            "cannot pull characters with tools osharactl does not model (only http, mcp and kb): "
+            + "; ".join(found),
+            hint="pull the other characters with --target, and keep these in the dashboard",
+        )
+
+
+def _restore(root: Path, before: Mapping[Path, bytes]) -> None:
+    """Undo a pull that failed halfway: files written or created go back to what they were."""
+    for path in list(_manifest_files(root)):
+        if path not in before:
+            path.unlink(missing_ok=True)
+    for path, data in before.items():
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
 
 
 def _manifest_files(root: Path) -> Iterator[Path]:

@@ -150,7 +150,27 @@ def mask_secrets(data: Any, model: type[BaseModel]) -> Any:
 
 def _mask_in(models: list[type[BaseModel]], value: Any) -> Any:
     chosen = _pick(models, value) if models else None
-    return mask_secrets(value, chosen) if chosen else value
+    if chosen is not None:
+        return mask_secrets(value, chosen)
+    return _mask_unmodelled(value) if models else value
+
+
+# Names that hold secrets in the models; in an object we cannot model (a tool of a kind the
+# docs do not list), any key with one of these names is masked too, at any depth.
+SECRET_NAMES = frozenset({"headers", "llm_api_key", "kb_query_api_key", "api_key", "token"})
+
+
+def _mask_unmodelled(value: Any) -> Any:
+    """Mask an object no model describes (e.g. a live tool of an undocumented ``kind``): we
+    cannot know its secrets, so mask by name rather than show a header in clear."""
+    if isinstance(value, dict):
+        return {
+            k: _mask_value(v) if k in SECRET_NAMES else _mask_unmodelled(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask_unmodelled(v) for v in value]
+    return value
 
 
 def _mask_value(value: Any) -> Any:
