@@ -40,6 +40,8 @@ from osharactl.credentials import (
     resolve_credentials,
 )
 from osharactl.errors import ApiError, AuthError, ConfigError, ConnectionFailed, NotFound
+from osharactl.models.meta import SENSITIVE
+from osharactl.redact import Redactor
 
 if TYPE_CHECKING:
     from osharactl.config import Settings
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
 CHARACTERS = "/api/ai-characters/"
 SANDBOX = "sandbox"  # the api_url value that selects the in-process sandbox
 SANDBOX_BASE_URL = "http://sandbox.invalid"  # .invalid never resolves: nothing leaves the process
-MASK = "(sensitive)"
+MASK = SENSITIVE
 ERROR_BODY_LIMIT = 500
 TRACE_BODY_LIMIT = 500
 RETRY_AFTER_MAX = 60.0  # a server asking for longer is treated as asking for a minute
@@ -68,7 +70,19 @@ def is_loopback(host: str) -> bool:
 
 def require_secure_url(url: str, *, in_process: bool = False) -> None:
     """Credentials must not travel in clear: http:// only to loopback (or the in-process app)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ConfigError(
+            "the API URL is not a valid URL", hint="e.g. https://api.oshara.ai"
+        ) from None
+    if parts.username or parts.password:
+        raise ConfigError(
+            "the API URL must not contain credentials (user:password@)",
+            hint="use OSHARA_TOKEN, OSHARA_API_KEY, OSHARA_EMAIL/OSHARA_PASSWORD or "
+            "`osharactl login`",
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
             f"API URL {url!r} is not an http(s) URL",
@@ -323,9 +337,7 @@ class Client:
     def clean(self, text: str, extra: Iterable[str] = ()) -> str:
         """Mask every secret we know of: the credentials we hold, the secrets of the body we
         sent, and whatever the caller's ``redact`` knows."""
-        known = {s for s in (*self.auth.secrets(), *extra) if s}
-        for secret in sorted(known, key=len, reverse=True):
-            text = text.replace(secret, MASK)
+        text = Redactor((*self.auth.secrets(), *extra))(text)
         return self._redact(text) if self._redact else text
 
     def _connection_failed(

@@ -22,8 +22,7 @@ from osharactl.manifests.secrets import secret_strings
 from osharactl.manifests.types import ManifestSet
 from osharactl.plan import Plan
 from osharactl.planner import PlanOptions, build_plan
-
-REDACTED = "(sensitive)"
+from osharactl.redact import Redactor
 
 
 @dataclass(frozen=True)
@@ -67,18 +66,9 @@ class Planned:
         )
 
 
-def redactor(values: Sequence[str]) -> Callable[[str], str]:
-    """A function masking every known secret value in a text (longest first, so a secret that
-    contains another is masked whole)."""
-    secrets = sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
-
-    def redact(text: str) -> str:
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
-
-    return redact
+def redactor(values: Sequence[str]) -> Redactor:
+    """A function masking every known secret value in a text (see ``redact``)."""
+    return Redactor(values)
 
 
 def manifest_secrets(manifests: ManifestSet) -> list[str]:
