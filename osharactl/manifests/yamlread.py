@@ -30,6 +30,7 @@ _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fals
 _INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf")}
+_SPECIAL_START = frozenset("~nNtTfF0123456789+-.")  # first characters of null/bool/number
 _STR_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
 
 
@@ -43,6 +44,8 @@ class YamlProblem(Exception):
 
 def plain_scalar(text: str) -> Any:
     """Resolve an unquoted scalar by the YAML 1.2 core schema."""
+    if text and text[0] not in _SPECIAL_START:  # most scalars are words: skip every pattern
+        return text
     if _NULL.match(text):
         return None
     if text in _BOOL:
