@@ -33,6 +33,8 @@ from osharactl.paths import (
     canon_get,
     canon_pop,
     format_path,
+    has,
+    list_key,
     parse_path,
     pattern_of,
     raw_locate,
@@ -81,8 +83,8 @@ def compare(
     want = copy.deepcopy(desired_c) if desired_c is not None else canonical(desired.declared)
     have = canonical(live)
     notes = _reconcile_secrets(want, have, rotate=rotate)
-    for name in SERVER_DEFAULTED - desired.declared.keys():
-        want.pop(name, None)
+    for name in (SERVER_DEFAULTED | WRITE_ONLY) - desired.declared.keys():
+        want.pop(name, None)  # left to the server: not managed, so never drift (decision 0005)
         have.pop(name, None)
     ignored = _drop_ignored(desired.ignore_changes, want, have)
     if want == have:
@@ -236,11 +238,24 @@ def _masked_raw(desired: DesiredCharacter, live: dict[str, Any]) -> tuple[Any, A
     declared = mask_secrets(desired.declared, Character)
     shown_live = mask_secrets(live, Character)
     for path in desired.refs:
+        keyed_path = _keyed_ref_path(desired.declared, path)
+        plain = next((i for i, seg in enumerate(keyed_path) if isinstance(seg, int)), None)
+        # Inside a plain list (allowed_origins) items may sit in any order on each side, so
+        # the whole list is masked; elsewhere exactly the referenced value.
+        target = keyed_path if plain is None else keyed_path[:plain]
         for tree in (declared, shown_live):
-            container, key = raw_locate(tree, _keyed_ref_path(desired.declared, path), Character)
-            if container is not None and key is not None and _has(container, key):
-                container[key] = SENSITIVE
+            container, key = raw_locate(tree, target, Character)
+            if container is not None and key is not None and has(container, key):
+                container[key] = SENSITIVE if plain is None else _masked_all(container[key])
     return declared, shown_live
+
+
+def _masked_all(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_masked_all(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked_all(v) for k, v in value.items()}
+    return SENSITIVE if isinstance(value, str) and value else value
 
 
 def _masked_views(desired: DesiredCharacter, live: dict[str, Any]) -> tuple[Any, Any]:
@@ -256,19 +271,14 @@ def _keyed_ref_path(declared: dict[str, Any], path: tuple[str | int, ...]) -> tu
     for seg in path:
         if isinstance(seg, int) and isinstance(node, list) and 0 <= seg < len(node):
             item = node[seg]
-            key = _item_key(item)
+            name = list_key(tuple(out))
+            key = item.get(name) if name and isinstance(item, dict) else None
             out.append(keyed(key) if key is not None else seg)
             node = item
         else:
             out.append(seg)
             node = node.get(seg) if isinstance(node, dict) else None
     return tuple(out)
-
-
-def _has(container: Any, key: Segment) -> bool:
-    if isinstance(container, dict):
-        return key in container
-    return isinstance(container, list) and isinstance(key, int) and 0 <= key < len(container)
 
 
 def _field_change(
@@ -326,9 +336,14 @@ def flatten(desired: DesiredCharacter) -> tuple[FieldChange, ...]:
         if isinstance(node, dict) and node and not _is_map_leaf(path):
             for k, v in node.items():
                 walk(v, (*path, k))
-        elif isinstance(node, list) and node and all(_item_key(i) is not None for i in node):
+        elif (
+            isinstance(node, list)
+            and node
+            and (name := list_key(path))
+            and all(isinstance(i, dict) and name in i for i in node)
+        ):
             for item in node:
-                walk(item, (*path, keyed(_item_key(item))))
+                walk(item, (*path, keyed(item[name])))
         else:
             pattern = pattern_of(path)  # once per leaf, not once per secret pattern
             sensitive = any(under(pattern, p) for p in SECRETS) or node == SENSITIVE
@@ -341,12 +356,6 @@ def flatten(desired: DesiredCharacter) -> tuple[FieldChange, ...]:
     for key, value in shown.items():
         walk(value, (key,))
     return tuple(sorted(out, key=lambda f: f.path))
-
-
-def _item_key(item: Any) -> Any:
-    if isinstance(item, dict):
-        return next((item[k] for k in ("name", "id", "slug", "code") if k in item), None)
-    return None
 
 
 def _is_map_leaf(path: tuple[Segment, ...]) -> bool:

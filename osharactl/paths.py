@@ -13,10 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from osharactl.models import Character
 from osharactl.models.base import LIST_KEY
-from osharactl.models.meta import _pick, flag, inner_models
+from osharactl.models.meta import _pick, flag, inner_models, list_keys
 
 Segment = str | int
+LIST_KEYS = list_keys(Character)
 _TOKEN = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
 
 
@@ -80,6 +82,18 @@ def canon_pop(data: Any, segments: tuple[Segment, ...]) -> None:
         index = _index(last)
         if index is not None and 0 <= index < len(parent):
             parent[index] = None
+
+
+def has(container: Any, key: Any) -> bool:
+    """Whether ``container[key]`` exists (a dict key, or an in-range list index)."""
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(container, list) and isinstance(key, int) and 0 <= key < len(container)
+
+
+def list_key(path: tuple[Segment, ...]) -> str | None:
+    """The key field of the keyed list at ``path`` (``tools`` → ``name``), from the models."""
+    return LIST_KEYS.get(pattern_of(path))
 
 
 def _index(seg: Segment) -> int | None:

@@ -24,7 +24,7 @@ from osharactl.manifests.types import DesiredCharacter, ManifestSet
 from osharactl.models import Character, WidgetAppearance
 from osharactl.models.meta import inner_models, merge_unknown, split_unknown
 from osharactl.normalize import fingerprint
-from osharactl.paths import parse_path, raw_locate
+from osharactl.paths import has, parse_path, raw_locate
 from osharactl.plan import ABSENT, Action, CharacterChange, FieldChange, Operation, Plan
 
 
@@ -282,17 +282,11 @@ def _copy_live(have: dict[str, Any], body: dict[str, Any], segments: tuple[str, 
     dst, dst_key = raw_locate(body, segments, Character)
     if dst is None or dst_key is None:
         return
-    present = src is not None and src_key is not None and _has(src, src_key)
+    present = src is not None and src_key is not None and has(src, src_key)
     if present:
         dst[dst_key] = src[src_key]
     elif isinstance(dst, dict):
         dst.pop(dst_key, None)
-
-
-def _has(container: Any, key: Any) -> bool:
-    if isinstance(container, dict):
-        return key in container
-    return isinstance(container, list) and isinstance(key, int) and 0 <= key < len(container)
 
 
 def _order(

@@ -24,7 +24,7 @@ from osharactl.models import Character, WidgetAppearance
 from osharactl.models.base import LIST_KEY
 from osharactl.models.meta import _pick, flag, inner_models, secret_patterns
 from osharactl.normalize import ORDER, canonical, keyed
-from osharactl.paths import Segment, canon_get, format_path, parse_path, raw_locate
+from osharactl.paths import Segment, canon_get, format_path, has, parse_path, raw_locate
 from osharactl.pull_manifest import LabelPath, ref_matches
 from osharactl.pull_yaml import to_node
 
@@ -78,7 +78,7 @@ def comparable(desired: DesiredCharacter, live: dict[str, Any], refs: Refs) -> D
     declared = copy.deepcopy(desired.declared)
     for raw, text in desired.refs.items():
         container, key = raw_locate(live, label_path(raw, desired.declared), Character)
-        if container is None or key is None or not _has(container, key):
+        if container is None or key is None or not has(container, key):
             continue
         live_value = container[key]
         if ref_matches(text, live_value, refs.environ, refs.variables):
@@ -270,7 +270,7 @@ def explicit_value(live: dict[str, Any], path: tuple[Segment, ...]) -> tuple[boo
     if any(path[: len(p)] == p for p in secret_patterns(Character)):
         return False, None
     container, key = raw_locate(live, path, Character)
-    if container is not None and key is not None and _has(container, key):
+    if container is not None and key is not None and has(container, key):
         value = container[key]
         if value is not None and _plain(value):
             return True, _escape(value)
@@ -307,12 +307,6 @@ def _escape(value: Any) -> Any:
     if isinstance(value, list):
         return [_escape(v) for v in value]
     return value
-
-
-def _has(container: Any, key: Any) -> bool:
-    if isinstance(container, dict):
-        return key in container
-    return isinstance(container, list) and isinstance(key, int) and 0 <= key < len(container)
 
 
 def _set_raw(data: Any, raw: tuple[str | int, ...], value: Any) -> None:
