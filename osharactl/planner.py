@@ -18,13 +18,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from osharactl.diff import WRITE_ONLY, CharacterDiff, compare, flatten
+from osharactl.diff import SERVER_DEFAULTED, WRITE_ONLY, CharacterDiff, compare, flatten
 from osharactl.errors import UsageError
 from osharactl.manifests.types import DesiredCharacter, ManifestSet
 from osharactl.models import Character, WidgetAppearance
 from osharactl.models.meta import inner_models, merge_unknown, split_unknown
-from osharactl.normalize import fingerprint
-from osharactl.paths import has, parse_path, raw_locate
+from osharactl.normalize import fingerprint, is_empty
+from osharactl.paths import format_path, has, parse_path, raw_locate
 from osharactl.plan import ABSENT, Action, CharacterChange, FieldChange, Operation, Plan
 
 
@@ -218,23 +218,46 @@ def _change_for(
 def _overwrite(
     want: DesiredCharacter, have: dict[str, Any], result: CharacterDiff | None
 ) -> CharacterChange:
-    """PUT the whole declared character: unmodelled keys inside widget_appearance are wiped, and
-    the plan lists them so the reviewer sees what goes."""
+    """PUT the whole declared character. The plan lists what a PUT resets beyond the diff:
+    unmodelled keys inside widget_appearance, and fields left to the server that the manifest
+    omits; paths under ignore_changes keep their live value, as in a PATCH."""
     fields = list(result.fields if result else ())
-    live_wa = have.get("widget_appearance")
-    if isinstance(live_wa, dict):
-        for key in sorted(set(live_wa) - set(WidgetAppearance.model_fields)):
-            fields.append(
-                FieldChange(f"widget_appearance.{key}", live_wa[key], ABSENT, note="unmodelled")
-            )
+    _, unknown = split_unknown(have.get("widget_appearance"), WidgetAppearance)
+    for path, value in _unknown_leaves(unknown, WidgetAppearance, ("widget_appearance",)):
+        fields.append(FieldChange(format_path(path), value, ABSENT, note="unmodelled"))
+    ignored_tops = {parse_path(p)[0] for p in want.ignore_changes}
+    for name in sorted(SERVER_DEFAULTED - want.declared.keys() - ignored_tops):
+        if not is_empty(have.get(name)):
+            fields.append(FieldChange(name, have[name], ABSENT, note="reset by PUT"))
+    body = copy.deepcopy(dict(want.declared))
+    for text in want.ignore_changes:
+        segments = parse_path(text)
+        if segments[0] not in body and segments[0] in have:
+            body[segments[0]] = {} if isinstance(have[segments[0]], dict) else None
+        _copy_live(have, body, segments)
     return CharacterChange(
         want.slug,
         Action.UPDATE,
         tuple(sorted(fields, key=lambda f: f.path)),
-        (Operation("PUT", want.slug, dict(want.declared)),),
+        (Operation("PUT", want.slug, body),),
         live_fingerprint=fingerprint(have),
         overwrite=True,
     )
+
+
+def _unknown_leaves(
+    unknown: dict[str, Any], model: Any, prefix: tuple[str, ...]
+) -> list[tuple[tuple[str, ...], Any]]:
+    """Flatten ``split_unknown``'s result: keys of known sub-objects hold their own unknown keys."""
+    found: list[tuple[tuple[str, ...], Any]] = []
+    for key, value in sorted(unknown.items()):
+        info = model.model_fields.get(key)
+        _, models = inner_models(info.annotation) if info else ("", [])
+        if info is not None and len(models) == 1 and isinstance(value, dict):
+            found += _unknown_leaves(value, models[0], (*prefix, key))
+        else:
+            found.append(((*prefix, key), value))
+    return found
 
 
 def _patch_body(
