@@ -154,6 +154,7 @@ def _prepare(
     body = resolver.resolve(doc, body)
     bad_refs = {d.path for d in resolver.problems[before:]}
     character, trouble = validate_character(doc, body, resolver.env_values)
+    doc.value = None  # the raw tree is not read after validation: free it now (peak memory)
     problems.extend(d for d in trouble if d.path not in bad_refs)
     if character is None:
         return None
@@ -187,7 +188,9 @@ def _finish(
     characters: dict[str, DesiredCharacter] = {}
     live: dict[str, frozenset[str]] = {}
     secrets = set(resolver.env_values)
-    for cand in candidates:
+    candidates.reverse()
+    while candidates:  # popped in order: each validated model is freed once it is dumped
+        cand = candidates.pop()
         problems.extend(character_rules(cand, slugs))
         warnings.extend(lint(cand))
         declared = cand.character.model_dump(mode="json", exclude_unset=True)
