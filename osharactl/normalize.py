@@ -32,6 +32,13 @@ Segment = str | int  # "[key]" for keyed-list items, int for plain list indices,
 
 
 def is_empty(value: Any) -> bool:
+    cls = value.__class__  # plain JSON types first: called for every value of both sides
+    if cls is str or cls is list:
+        return not value
+    if cls is dict:
+        return all(is_empty(v) for v in value.values())
+    if cls is int or cls is float or cls is bool:
+        return False
     if value is None or value == "" or value == [] or value == {}:
         return True
     return isinstance(value, dict) and all(is_empty(v) for v in value.values())
@@ -98,7 +105,7 @@ def _shape(info: FieldInfo) -> _Shape:
     tags: dict[Any, type[BaseModel]] | None = None
     if len(models) > 1:
         tags = {}
-        for m in models:  # first model wins, as in meta._pick
+        for m in models:  # first model wins, as in meta.pick_model
             tag_field = m.model_fields.get("kind")
             for tag in typing.get_args(_strip(tag_field.annotation)) if tag_field else ():
                 tags.setdefault(tag, m)

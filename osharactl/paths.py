@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from osharactl.models import Character
 from osharactl.models.base import LIST_KEY
-from osharactl.models.meta import _pick, flag, inner_models, list_keys
+from osharactl.models.meta import flag, inner_models, list_keys, pick_model
 
 Segment = str | int
 LIST_KEYS = list_keys(Character)
@@ -126,14 +126,14 @@ def raw_locate(
             current = current.get(seg, _MISSING)
             _, item_models = inner_models(info.annotation) if info else ("", [])
             list_key = flag(info, LIST_KEY) if info else None
-            current_model = _pick(item_models, current) if item_models else None
+            current_model = pick_model(item_models, current) if item_models else None
         elif isinstance(current, list):
             pos = _find_item(current, seg, list_key)
             if pos is None:
                 return None, None
             container, key = current, pos
             current = current[pos]
-            current_model = _pick(item_models, current) if item_models else None
+            current_model = pick_model(item_models, current) if item_models else None
             list_key = None
         else:
             return None, None

@@ -21,7 +21,7 @@ from osharactl.diff import is_masked
 from osharactl.manifests.refs import BadReference, scan, substitute
 from osharactl.models import Character, CharacterOut, FormDefinition, WidgetAppearance
 from osharactl.models.base import LIST_KEY, SECRET
-from osharactl.models.meta import _pick, flag, inner_models, read_only_fields
+from osharactl.models.meta import flag, inner_models, pick_model, read_only_fields
 from osharactl.normalize import canonical, is_empty, keyed
 from osharactl.paths import Segment, format_path
 
@@ -129,7 +129,7 @@ def _value(value: Any, info: Any, ctx: Context, path: LabelPath, parts: tuple[st
         prefix = _NAME_PREFIX.get(str(path[-1]), (str(path[-1]),)) if len(path) == 1 else ()
         items = []
         for index, item in enumerate(value):
-            chosen = _pick(models, item) if models and isinstance(item, dict) else None
+            chosen = pick_model(models, item) if models and isinstance(item, dict) else None
             if chosen is None:
                 items.append(_plain(item, ctx, (*path, index)))
                 continue
@@ -138,7 +138,7 @@ def _value(value: Any, info: Any, ctx: Context, path: LabelPath, parts: tuple[st
             items.append(minimal(item, chosen, ctx, (*path, label), sub_parts))
         return items
     if kind == "" and models and isinstance(value, dict):
-        chosen = _pick(models, value)
+        chosen = pick_model(models, value)
         if chosen is not None:
             return minimal(value, chosen, ctx, path, parts)
     return _plain(value, ctx, path)

@@ -22,7 +22,7 @@ from osharactl.diff import CharacterDiff, compare
 from osharactl.manifests.types import DesiredCharacter
 from osharactl.models import Character, WidgetAppearance
 from osharactl.models.base import LIST_KEY
-from osharactl.models.meta import _pick, flag, inner_models, secret_patterns
+from osharactl.models.meta import flag, inner_models, pick_model, secret_patterns
 from osharactl.normalize import ORDER, canonical, keyed
 from osharactl.paths import Segment, canon_get, format_path, has, parse_path, raw_locate
 from osharactl.pull_manifest import LabelPath, ref_matches
@@ -53,7 +53,9 @@ def label_path(raw: tuple[str | int, ...], data: Any) -> LabelPath:
             has_key = list_key is not None and isinstance(item, dict) and list_key in item
             out.append(keyed(item[list_key]) if has_key else seg)  # type: ignore[index]
             node = item
-            model = _pick(item_models, item) if item_models and isinstance(item, dict) else None
+            model = (
+                pick_model(item_models, item) if item_models and isinstance(item, dict) else None
+            )
             list_key = None
             continue
         info = model.model_fields.get(str(seg)) if model else None
@@ -65,7 +67,7 @@ def label_path(raw: tuple[str | int, ...], data: Any) -> LabelPath:
         kind, item_models = inner_models(info.annotation)
         list_key = flag(info, LIST_KEY)
         single = kind == "" and item_models and isinstance(node, dict)
-        model = _pick(item_models, node) if single else None
+        model = pick_model(item_models, node) if single else None
     return tuple(out)
 
 

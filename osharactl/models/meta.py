@@ -112,7 +112,7 @@ def read_only_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(p[0] for p in patterns(model, READ_ONLY) if len(p) == 1)
 
 
-def _pick(models: list[type[BaseModel]], data: Any) -> type[BaseModel] | None:
+def pick_model(models: list[type[BaseModel]], data: Any) -> type[BaseModel] | None:
     """Choose the union member for ``data`` (tools are discriminated by ``kind``)."""
     if len(models) == 1:
         return models[0]
@@ -149,7 +149,7 @@ def mask_secrets(data: Any, model: type[BaseModel]) -> Any:
 
 
 def _mask_in(models: list[type[BaseModel]], value: Any) -> Any:
-    chosen = _pick(models, value) if models else None
+    chosen = pick_model(models, value) if models else None
     if chosen is not None:
         return mask_secrets(value, chosen)
     return _mask_unmodelled(value) if models else value
