@@ -143,7 +143,12 @@ def load_settings(
 
 def _find_config(given: Path | None, cwd: Path | None) -> Path | None:
     if given is not None:
-        if not given.is_file():
+        if given.is_dir():
+            raise ConfigError(
+                f"config file {given} is a directory",
+                hint=f"name the file itself, e.g. {given / CONFIG_FILE_NAME}",
+            )
+        if not given.exists():
             raise ConfigError(f"config file {given} not found")
         return given
     candidate = (cwd / CONFIG_FILE_NAME) if cwd else Path(CONFIG_FILE_NAME)

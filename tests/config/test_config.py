@@ -200,3 +200,17 @@ def test_schema_describes_every_key() -> None:
         "environments",
     }
     assert schema["additionalProperties"] is False
+
+
+def test_config_flag_naming_a_directory_or_an_empty_file(tmp_path: Path) -> None:
+    from osharactl.app import GlobalOptions
+    from osharactl.config import load_settings
+    from osharactl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_settings(GlobalOptions(config_file=tmp_path), environ={})
+    empty = tmp_path / "osharactl.yaml"
+    empty.write_text("")
+    settings = load_settings(GlobalOptions(config_file=empty), environ={})  # empty = all defaults
+    assert settings.api_url == "https://api.oshara.ai"
+    assert settings.config_path == empty
