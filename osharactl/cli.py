@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,19 +124,6 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> None:
     run(lambda: app.validate(_g(ctx), list(paths), fmt=fmt))
 
 
-def _request(paths: tuple[str, ...], targets: tuple[str, ...], prune: bool, **kw: Any) -> Any:
-    from osharactl.reconcile import Request
-
-    return Request(
-        paths=list(paths),
-        targets=frozenset(targets),
-        prune=prune,
-        max_deletes=kw.get("max_deletes"),
-        overwrite=frozenset(kw.get("overwrite", ())),
-        rotate=frozenset(kw.get("rotate", ())),
-    )
-
-
 prune_opt = click.option(
     "--prune", is_flag=True, help="Delete live characters missing from the manifests (in scope)."
 )
@@ -151,6 +139,26 @@ rotate_opt = click.option(
 )
 
 
+def plan_shaping(command: Callable[..., None]) -> Callable[..., None]:
+    """The options that decide what a plan contains, shared by plan and apply."""
+    for option in (rotate_opt, overwrite_opt, target_opt, max_deletes_opt, prune_opt):
+        command = option(command)
+    return command
+
+
+def _request(paths: tuple[str, ...], shaping: dict[str, Any]) -> Any:
+    from osharactl.reconcile import Request
+
+    return Request(
+        paths=list(paths),
+        targets=frozenset(shaping["targets"]),
+        prune=shaping["prune"],
+        max_deletes=shaping["max_deletes"],
+        overwrite=frozenset(shaping["overwrite"]),
+        rotate=frozenset(shaping["rotate"]),
+    )
+
+
 @main.command()
 @paths_arg
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan.")
@@ -159,28 +167,20 @@ rotate_opt = click.option(
 @click.option(
     "--full-plan-url", metavar="URL", help="Markdown: link to the full plan if it is shortened."
 )
-@prune_opt
-@max_deletes_opt
-@target_opt
-@overwrite_opt
-@rotate_opt
+@plan_shaping
 @click.pass_context
 def plan(
     ctx: click.Context,
+    /,
     paths: tuple[str, ...],
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
     full_plan_url: str | None,
-    prune: bool,
-    max_deletes: int | None,
-    targets: tuple[str, ...],
-    overwrite: tuple[str, ...],
-    rotate: tuple[str, ...],
+    **shaping: Any,
 ) -> None:
     """Show what apply would change, field by field. Makes no changes."""
-    request = _request(paths, targets, prune, max_deletes=max_deletes, overwrite=overwrite,
-                       rotate=rotate)  # fmt: skip
+    request = _request(paths, shaping)
     run(
         lambda: app.plan(
             _g(ctx),
@@ -210,27 +210,19 @@ def _confirm(text: str, hide: bool) -> str | None:
     "--parallelism", type=click.IntRange(1, 64), default=None, help="Concurrent requests."
 )
 @click.option("--format", "fmt", type=FORMATS_APPLY, default="text", show_default=True)
-@prune_opt
-@max_deletes_opt
-@target_opt
-@overwrite_opt
-@rotate_opt
+@plan_shaping
 @click.pass_context
 def apply(
     ctx: click.Context,
+    /,
     paths: tuple[str, ...],
     auto_approve: bool,
     parallelism: int | None,
     fmt: str,
-    prune: bool,
-    max_deletes: int | None,
-    targets: tuple[str, ...],
-    overwrite: tuple[str, ...],
-    rotate: tuple[str, ...],
+    **shaping: Any,
 ) -> None:
     """Apply the manifests (after confirmation), or a saved plan file as reviewed."""
-    request = _request(paths, targets, prune, max_deletes=max_deletes, overwrite=overwrite,
-                       rotate=rotate)  # fmt: skip
+    request = _request(paths, shaping)
     run(
         lambda: app.apply(
             _g(ctx),

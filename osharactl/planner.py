@@ -76,13 +76,7 @@ def build_plan(
         )
     if doomed:
         for slug in doomed:
-            changes[slug] = CharacterChange(
-                slug,
-                Action.DELETE,
-                operations=(Operation("DELETE", slug),),
-                live_fingerprint=fingerprint(live[slug]),
-                destructive=True,
-            )
+            changes[slug] = _delete(slug, live[slug])
         unmanaged = [s for s in unmanaged if s not in doomed]
     ordered = _order(changes, desired, live)
     warnings = [d.format() for d in manifests.warnings] + list(opts.extra_warnings)
@@ -127,14 +121,18 @@ def _replacements(
                 destructive=True,
             )
         else:
-            changes[old] = CharacterChange(
-                old,
-                Action.DELETE,
-                operations=(Operation("DELETE", old),),
-                live_fingerprint=fingerprint(live[old]),
-                destructive=True,
-            )
+            changes[old] = _delete(old, live[old])
     return replaced
+
+
+def _delete(slug: str, live: dict[str, Any]) -> CharacterChange:
+    return CharacterChange(
+        slug,
+        Action.DELETE,
+        operations=(Operation("DELETE", slug),),
+        live_fingerprint=fingerprint(live),
+        destructive=True,
+    )
 
 
 def _prunable(slug: str, opts: PlanOptions) -> bool:
