@@ -21,7 +21,7 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -139,18 +139,25 @@ class Client:
 
     def list_characters(self) -> list[dict[str, Any]]:
         """All characters in one call, or by following DRF ``next`` links if the server pages."""
-        results: list[dict[str, Any]] = []
-        url, seen = CHARACTERS, set()
+        return [item for page in self.list_character_pages() for item in page]
+
+    def list_character_pages(self, page_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The characters a page at a time, following DRF ``next`` links. ``page_size`` asks a
+        paging server for pages of that size (DRF's ``page_size`` parameter); a server that does
+        not page ignores it and answers with one list, which is then the only page."""
+        url = CHARACTERS + (f"?page_size={page_size}" if page_size else "")
+        seen: set[str] = set()
         for _ in range(MAX_PAGES):
             seen.add(url)
             data = self._json("GET", url)
             if isinstance(data, list):
-                return results + data
+                yield data
+                return
             if not (isinstance(data, dict) and isinstance(data.get("results"), list)):
                 raise self._shape_error("GET", url, "a list of characters or a page of them")
-            results.extend(data["results"])
+            yield data["results"]
             if not data.get("next"):
-                return results
+                return
             url = self._follow(str(data["next"]))
             if url in seen:
                 raise self._shape_error("GET", url, "pages that do not link back to themselves")

@@ -47,13 +47,21 @@ def matches(slug: str, patterns: Iterable[str]) -> bool:
 
 
 def build_plan(
-    manifests: ManifestSet, live: Mapping[str, dict[str, Any]], opts: PlanOptions
+    manifests: ManifestSet,
+    live: Mapping[str, dict[str, Any]],
+    opts: PlanOptions,
+    unchanged: frozenset[str] = frozenset(),
 ) -> Plan:
-    desired = _in_scope(manifests.characters, opts.targets, live)
-    _check_live_handoffs(manifests, desired, live)
+    """``live`` holds the live characters in full; ``unchanged`` names others that exist live
+    and already match their manifests (read and compared page by page, then dropped)."""
+    exists = _Exists(live, unchanged)
+    desired = _in_scope(manifests.characters, opts.targets, exists)
+    _check_live_handoffs(manifests, desired, exists)
     changes: dict[str, CharacterChange] = {}
     ignored: dict[str, tuple[str, ...]] = {}
     for slug, want in sorted(desired.items()):
+        if slug in unchanged:
+            continue
         have = live.get(slug)
         change, ignored_paths = _change_for(want, have, opts)
         if change is not None:
@@ -88,6 +96,16 @@ def build_plan(
         warnings=tuple(warnings),
         ignored=ignored,
     )
+
+
+class _Exists:
+    """Membership in the live account: characters held in full, or known to be unchanged."""
+
+    def __init__(self, live: Mapping[str, Any], unchanged: frozenset[str]) -> None:
+        self.live, self.unchanged = live, unchanged
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self.live or slug in self.unchanged
 
 
 def _replacements(
@@ -142,7 +160,7 @@ def _prunable(slug: str, opts: PlanOptions) -> bool:
 def _in_scope(
     characters: Mapping[str, DesiredCharacter],
     targets: frozenset[str],
-    live: Mapping[str, dict[str, Any]],
+    live: _Exists,
 ) -> dict[str, DesiredCharacter]:
     """``--target`` narrows the plan; like Terraform, a target's handoff targets that do not
     exist yet are included too, or the target could not be created."""
@@ -173,7 +191,7 @@ def _handoffs(body: Mapping[str, Any] | None) -> list[str]:
 
 
 def _check_live_handoffs(
-    manifests: ManifestSet, desired: Mapping[str, DesiredCharacter], live: Mapping[str, Any]
+    manifests: ManifestSet, desired: Mapping[str, DesiredCharacter], live: _Exists
 ) -> None:
     missing = [
         f"{slug} → {target}"

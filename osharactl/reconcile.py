@@ -16,7 +16,8 @@ from typing import Any
 from osharactl.apply import ApplyReport, Outcome, execute, verify
 from osharactl.client import Client, open_client
 from osharactl.config import Settings
-from osharactl.live import read_live
+from osharactl.diff import compare
+from osharactl.live import read_live, read_live_changed
 from osharactl.manifests import load_manifests
 from osharactl.manifests.secrets import secret_strings
 from osharactl.manifests.types import ManifestSet
@@ -51,7 +52,8 @@ class Request:
 class Planned:
     plan: Plan
     manifests: ManifestSet
-    live: dict[str, dict[str, Any]]
+    live: dict[str, dict[str, Any]]  # the live characters the plan needed in full
+    live_count: int
     client: Client
     timings: dict[str, float]
 
@@ -60,7 +62,7 @@ class Planned:
         t = self.timings
         return (
             f"{len(self.manifests.characters)} character(s) in the manifests "
-            f"(loaded in {t['manifests']:.2f}s); {len(self.live)} live, read with "
+            f"(loaded in {t['manifests']:.2f}s); {self.live_count} live, read with "
             f"{self.client.requests_sent} request(s) in {t['live']:.2f}s; planned in "
             f"{t['plan']:.2f}s"
         )
@@ -98,11 +100,12 @@ def make_plan(settings: Settings, request: Request, *, debug: bool = False) -> P
     gc.freeze()
     loaded = time.perf_counter()
     client = open_client(settings, debug=debug, redact=redactor(manifest_secrets(manifests)))
+    opts = plan_options(settings, request)
     gc.disable()  # reading and comparing allocate millions of objects and free none
     try:
-        live = read_live(client)
+        state = read_live_changed(client, _unchanged_check(manifests, opts))
         read = time.perf_counter()
-        plan = build_plan(manifests, live, plan_options(settings, request))
+        plan = build_plan(manifests, state.characters, opts, state.unchanged)
     except BaseException:
         client.close()
         raise
@@ -113,7 +116,23 @@ def make_plan(settings: Settings, request: Request, *, debug: bool = False) -> P
         "live": read - loaded,
         "plan": time.perf_counter() - read,
     }
-    return Planned(plan, manifests, live, client, timings)
+    return Planned(plan, manifests, state.characters, state.count, client, timings)
+
+
+def _unchanged_check(
+    manifests: ManifestSet, opts: PlanOptions
+) -> Callable[[str, dict[str, Any]], bool]:
+    """Whether a live character already matches its manifest, so the plan need not keep it:
+    compared as the planner would (never for characters it must touch whatever the diff)."""
+    forced = opts.overwrite | opts.rotate
+
+    def unchanged(slug: str, item: dict[str, Any]) -> bool:
+        desired = manifests.characters.get(slug)
+        if desired is None or slug in forced or "*" in opts.rotate:
+            return False
+        return compare(desired, item) is None
+
+    return unchanged
 
 
 def plan_options(settings: Settings, request: Request) -> PlanOptions:

@@ -81,7 +81,12 @@ class ShapingMiddleware:
         raw = b"".join(self.app(environ, capture))
         if captured["status"].startswith("200"):
             document = json.loads(raw)
-            items = document if isinstance(document, list) else [document]
+            if isinstance(document, list):
+                items = document
+            elif isinstance(document.get("results"), list):  # a DRF page
+                items = document["results"]
+            else:
+                items = [document]
             for item in items:
                 _as_merged_server(item, self._stored_key(item.get("slug")))
             raw = json.dumps(document).encode()
