@@ -20,15 +20,17 @@ from osharactl.manifests.lint import RULES, lint
 from osharactl.manifests.refs import Resolver
 from osharactl.manifests.rules import (
     Candidate,
-    character_rules,
+    Checked,
     duplicate_slugs,
+    handoffs,
     live_only_targets,
+    own_rules,
     replacements,
     split_handoff_flags,
 )
 from osharactl.manifests.secrets import secret_strings
 from osharactl.manifests.shared import Library
-from osharactl.manifests.sources import STDIN_NAME, read_sources
+from osharactl.manifests.sources import Source, find_sources
 from osharactl.manifests.types import (
     DesiredCharacter,
     ManifestSet,
@@ -42,6 +44,10 @@ from osharactl.manifests.yamlread import read_documents
 from osharactl.models.character import SLUG
 
 _EMPTY: Mapping[str, str] = {}
+# Files are parsed this many bytes at a time before their characters are prepared. One file at
+# a time measured ~10 % slower at 10,000 characters (CPython's small-object allocator churns
+# when tiny parse and prepare phases alternate); 2 MiB keeps the speed and adds ~20 MiB.
+_BATCH_BYTES = 2 << 20
 
 
 def load_manifests(
@@ -74,10 +80,79 @@ def _load(
     resolve_env: bool,
     stdin: TextIO | None,
 ) -> ManifestSet:
-    problems: list[Diagnostic] = []
-    docs = _read(paths, stdin, problems)
+    """Two passes, so that only one file's raw documents are alive at a time (peak memory):
+    the files that may hold a ``shared:`` document are parsed first, to fill the library;
+    then, in file order, each file's characters are prepared as soon as it is parsed.
+
+    Problems are kept by stage (reading, classifying, shared, preparing) and joined in the
+    order a single pass produced, so the output does not depend on the two passes.
+    """
+    files, read_problems = find_sources(paths, stdin)
+    sorting: list[Diagnostic] = []
     library = Library()
-    character_docs: list[RawDocument] = []
+    early: dict[int, list[RawDocument]] = {}  # character documents of files parsed in pass 1
+    for index, source in enumerate(files):
+        data, trouble = source.read()
+        if data is None or _may_hold_shared(data):
+            docs = _parse(source, data, trouble, read_problems)
+            early[index] = _classify(docs, library, sorting)
+    resolver = Resolver(variables, os.environ if environ is None else environ, resolve_env)
+    preparing: list[Diagnostic] = []
+    checked: list[Checked] = []
+    pending: list[RawDocument] = []
+    size = 0
+    for index, source in enumerate(files):
+        if index in early:
+            pending.extend(early.pop(index))
+        else:
+            data, trouble = source.read()
+            size += len(data or b"")
+            pending.extend(
+                _classify(_parse(source, data, trouble, read_problems), library, sorting)
+            )
+        if size >= _BATCH_BYTES or index == len(files) - 1:
+            for doc in pending:
+                done = _prepare(doc, library, resolver, preparing)
+                if done is not None:
+                    checked.append(done)
+            pending, size = [], 0
+    problems = [*read_problems, *sorting, *library.problems, *preparing]
+    return _finish(checked, problems, resolver)
+
+
+def _may_hold_shared(data: bytes) -> bool:
+    """Whether a file could hold a ``shared:`` document, cheaply and never wrongly "no".
+
+    A key ``shared`` is written with the letters literally (plain, quoted, tagged, anchored,
+    block scalar or an alias to an anchor in the same file), except in a double-quoted
+    scalar with escapes, which needs a backslash. False positives only cost memory: the file
+    is parsed in the first pass and its characters held until their turn.
+    """
+    return b"shared" in data or b"\\" in data
+
+
+def _parse(
+    source: Source, data: bytes | None, trouble: Diagnostic | None, problems: list[Diagnostic]
+) -> list[RawDocument]:
+    if data is None:
+        if trouble is not None:
+            problems.append(trouble)
+        return []
+    name = source.name
+    reread = None if source.data is not None else FsPath(name).read_bytes
+    parsed, found = read_documents(data, name, reread)
+    problems.extend(found)
+    present = [d for d in parsed if d.value is not None]
+    if not present and not found:
+        problems.append(diag(SourcePos(name, 1, 1), (), "file holds no YAML documents"))
+    return present
+
+
+def _classify(
+    docs: list[RawDocument], library: Library, problems: list[Diagnostic]
+) -> list[RawDocument]:
+    """Add ``shared:`` documents to the library; return the character documents."""
+    characters: list[RawDocument] = []
     for doc in docs:
         if not isinstance(doc.value, dict):
             kind = "a list" if isinstance(doc.value, list) else "a single value"
@@ -91,39 +166,13 @@ def _load(
                 )
             library.add_document(doc)
         else:
-            character_docs.append(doc)
-    problems.extend(library.problems)
-    resolver = Resolver(variables, os.environ if environ is None else environ, resolve_env)
-    candidates: list[Candidate] = []
-    for doc in character_docs:
-        cand = _prepare(doc, library, resolver, problems)
-        if cand is not None:
-            candidates.append(cand)
-    return _finish(candidates, problems, resolver)
-
-
-def _read(
-    paths: Sequence[str], stdin: TextIO | None, problems: list[Diagnostic]
-) -> list[RawDocument]:
-    files, found = read_sources(paths, stdin)
-    problems.extend(found)
-    docs: list[RawDocument] = []
-    files.reverse()  # popped in order below, so each file's bytes are freed once parsed
-    while files:
-        name, data = files.pop()
-        reread = None if name == STDIN_NAME else FsPath(name).read_bytes
-        parsed, trouble = read_documents(data, name, reread)
-        problems.extend(trouble)
-        present = [d for d in parsed if d.value is not None]
-        if not present and not trouble:
-            problems.append(diag(SourcePos(name, 1, 1), (), "file holds no YAML documents"))
-        docs.extend(present)
-    return docs
+            characters.append(doc)
+    return characters
 
 
 def _prepare(
     doc: RawDocument, library: Library, resolver: Resolver, problems: list[Diagnostic]
-) -> Candidate | None:
+) -> Checked | None:
     body, trouble = library.expand(doc)
     problems.extend(trouble)
     body.pop("defaults", None)
@@ -158,8 +207,27 @@ def _prepare(
     problems.extend(d for d in trouble if d.path not in bad_refs)
     if character is None:
         return None
-    return Candidate(
+    cand = Candidate(
         doc, character, live, tuple(ignore), frozenset(silenced), resolver.refs, replaces
+    )
+    return _check(cand)
+
+
+def _check(cand: Candidate) -> Checked:
+    """Run the rules that need the model, dump it, and keep only what is needed later."""
+    character = cand.character
+    return Checked(
+        doc=cand.doc,
+        slug=character.slug,
+        declared=character.model_dump(mode="json", exclude_unset=True),
+        handoffs=tuple(h.slug for h in character.handoff_targets),
+        live_targets=cand.live_targets,
+        ignore_changes=cand.ignore_changes,
+        lint_ignore=cand.lint_ignore,
+        refs=cand.refs,
+        replaces=cand.replaces,
+        own_problems=tuple(own_rules(cand)),
+        warnings=tuple(lint(cand)),
     )
 
 
@@ -177,28 +245,24 @@ def _strings(doc: RawDocument, value: Any, key: str, problems: list[Diagnostic])
     return []
 
 
-def _finish(
-    candidates: list[Candidate], problems: list[Diagnostic], resolver: Resolver
-) -> ManifestSet:
+def _finish(checked: list[Checked], problems: list[Diagnostic], resolver: Resolver) -> ManifestSet:
     problems.extend(resolver.problems)
-    problems.extend(duplicate_slugs(candidates))
-    problems.extend(replacements(candidates))
-    slugs = {c.character.slug for c in candidates}
+    problems.extend(duplicate_slugs(checked))
+    problems.extend(replacements(checked))
+    slugs = {c.slug for c in checked}
     warnings: list[Diagnostic] = []
     characters: dict[str, DesiredCharacter] = {}
     live: dict[str, frozenset[str]] = {}
     secrets = set(resolver.env_values)
-    candidates.reverse()
-    while candidates:  # popped in order: each validated model is freed once it is dumped
-        cand = candidates.pop()
-        problems.extend(character_rules(cand, slugs))
-        warnings.extend(lint(cand))
-        declared = cand.character.model_dump(mode="json", exclude_unset=True)
-        secrets.update(secret_strings(declared))
-        slug = cand.character.slug
+    for cand in checked:
+        problems.extend(cand.own_problems)
+        problems.extend(handoffs(cand, slugs))
+        warnings.extend(cand.warnings)
+        secrets.update(secret_strings(cand.declared))
+        slug = cand.slug
         if slug in characters:
             continue
-        characters[slug] = _desired(cand, declared)
+        characters[slug] = _desired(cand)
         targets = live_only_targets(cand, slugs)
         if targets:
             live[slug] = targets
@@ -209,11 +273,11 @@ def _finish(
     return ManifestSet(characters, sorted(warnings, key=Diagnostic.sort_key), live)
 
 
-def _desired(cand: Candidate, declared: dict[str, Any]) -> DesiredCharacter:
+def _desired(cand: Checked) -> DesiredCharacter:
     return DesiredCharacter(
-        slug=cand.character.slug,
+        slug=cand.slug,
         character=None,  # not kept: declared is its dump, and nothing later reads the model
-        declared=declared,
+        declared=cand.declared,
         ignore_changes=cand.ignore_changes,
         lint_ignore=cand.lint_ignore,
         refs=cand.refs,

@@ -29,10 +29,29 @@ class Candidate:
     replaces: str | None = None
 
 
-def duplicate_slugs(candidates: list[Candidate]) -> Iterator[Diagnostic]:
-    first: dict[str, Candidate] = {}
+@dataclass
+class Checked:
+    """A candidate once its model is dumped and its own rules and lint have run: what the
+    cross-document rules and the ``ManifestSet`` still need. Holding every validated model
+    until all documents were read was a quarter of loading memory."""
+
+    doc: RawDocument  # its value is freed; kept for positions
+    slug: str
+    declared: dict[str, Any]
+    handoffs: tuple[str, ...]  # handoff target slugs, in order
+    live_targets: frozenset[str]
+    ignore_changes: tuple[str, ...]
+    lint_ignore: frozenset[str]
+    refs: dict[Path, str]
+    replaces: str | None
+    own_problems: tuple[Diagnostic, ...]  # from ``own_rules`` (usually none)
+    warnings: tuple[Diagnostic, ...]  # from ``lint`` (usually none)
+
+
+def duplicate_slugs(candidates: list[Checked]) -> Iterator[Diagnostic]:
+    first: dict[str, Checked] = {}
     for cand in candidates:
-        slug = cand.character.slug
+        slug = cand.slug
         if slug in first:
             pos = first[slug].doc.pos(("slug",))
             yield diag(
@@ -44,17 +63,17 @@ def duplicate_slugs(candidates: list[Candidate]) -> Iterator[Diagnostic]:
             first[slug] = cand
 
 
-def replacements(candidates: list[Candidate]) -> Iterator[Diagnostic]:
+def replacements(candidates: list[Checked]) -> Iterator[Diagnostic]:
     """``replaces: OLD`` renames by delete + create: OLD must not be managed here too, and only
     one character may take it over."""
-    slugs = {c.character.slug for c in candidates}
-    taken: dict[str, Candidate] = {}
+    slugs = {c.slug for c in candidates}
+    taken: dict[str, Checked] = {}
     for cand in candidates:
         old = cand.replaces
         if old is None:
             continue
         where = cand.doc.pos(("replaces",))
-        if old == cand.character.slug:
+        if old == cand.slug:
             yield diag(where, ("replaces",), "a character cannot replace itself")
         elif old in slugs:
             yield diag(
@@ -83,8 +102,8 @@ def _duplicates(
         seen.add(key)
 
 
-def character_rules(cand: Candidate, slugs: set[str]) -> Iterator[Diagnostic]:
-    """Every within-character rule, plus handoff targets checked against ``slugs``."""
+def own_rules(cand: Candidate) -> Iterator[Diagnostic]:
+    """Every within-character rule (``handoffs`` checks targets once all slugs are known)."""
     ch = cand.character
     forms = ch.widget_appearance.forms
     yield from _duplicates(cand, (f.id for f in forms), ("widget_appearance", "forms"), "form id")
@@ -100,7 +119,6 @@ def character_rules(cand: Candidate, slugs: set[str]) -> Iterator[Diagnostic]:
             cand, steps, ("widget_appearance", "forms", f_index, "steps"), "step"
         )
     yield from _tool_links(cand)
-    yield from _handoffs(cand, slugs)
 
 
 def _tool_links(cand: Candidate) -> Iterator[Diagnostic]:
@@ -128,21 +146,22 @@ def _tool_links(cand: Candidate) -> Iterator[Diagnostic]:
             )
 
 
-def _handoffs(cand: Candidate, slugs: set[str]) -> Iterator[Diagnostic]:
-    for index, target in enumerate(cand.character.handoff_targets):
+def handoffs(cand: Checked, slugs: set[str]) -> Iterator[Diagnostic]:
+    """Each handoff target must be declared, or marked ``must_exist_live``."""
+    for index, target in enumerate(cand.handoffs):
         path: Path = ("handoff_targets", index, "slug")
-        if target.slug == cand.character.slug:
+        if target == cand.slug:
             yield diag(cand.doc.pos(path), path, "a character cannot hand off to itself")
-        elif target.slug not in slugs and target.slug not in cand.live_targets:
+        elif target not in slugs and target not in cand.live_targets:
             yield diag(
                 cand.doc.pos(path),
                 path,
-                f"handoff target {target.slug!r} is not declared in the manifests; declare it, "
+                f"handoff target {target!r} is not declared in the manifests; declare it, "
                 "or add `must_exist_live: true` to this target if it is managed elsewhere",
             )
 
 
-def live_only_targets(cand: Candidate, slugs: set[str]) -> frozenset[str]:
+def live_only_targets(cand: Checked, slugs: set[str]) -> frozenset[str]:
     """Targets the plan must find live: marked ``must_exist_live`` and not declared here."""
     return frozenset(t for t in cand.live_targets if t not in slugs)
 

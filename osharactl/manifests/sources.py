@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import TextIO
 
@@ -30,38 +31,47 @@ def _walk(root: FsPath) -> Iterator[FsPath]:
                 yield FsPath(dirpath) / name
 
 
-def read_sources(
+@dataclass(frozen=True)
+class Source:
+    """One manifest file, found but not yet read: its bytes are read when needed (and may be
+    read twice, so that no more than one file's bytes are held at a time while loading)."""
+
+    name: str
+    data: bytes | None = None  # stdin only: it cannot be read again
+
+    def read(self) -> tuple[bytes | None, Diagnostic | None]:
+        """The bytes, or the problem reading them (too large, unreadable)."""
+        if self.data is not None:
+            return self.data, None
+        path = FsPath(self.name)
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                return None, _problem(self.name, f"file is larger than {MAX_FILE_BYTES >> 20} MiB")
+            return path.read_bytes(), None
+        except OSError as exc:
+            return None, _problem(self.name, f"cannot read: {exc.strerror or exc}")
+
+
+def find_sources(
     paths: Sequence[str], stdin: TextIO | None
-) -> tuple[list[tuple[str, bytes]], list[Diagnostic]]:
-    """``(display name, bytes)`` of every manifest file, and problems finding or reading them."""
-    files: list[tuple[str, bytes]] = []
+) -> tuple[list[Source], list[Diagnostic]]:
+    """Every manifest file in order (stdin read at once), and problems finding them."""
+    files: list[Source] = []
     problems: list[Diagnostic] = []
     for given in paths or ["."]:
         if given == "-":
-            files.append((STDIN_NAME, _read_stdin(stdin)))
+            files.append(Source(STDIN_NAME, _read_stdin(stdin)))
             continue
         root = FsPath(given)
         if root.is_dir():
             found = list(_walk(root))
             if not found:
                 problems.append(_problem(given, "directory holds no *.yaml or *.yml files"))
-            candidates = found
+            files.extend(Source(str(path)) for path in found)
         elif root.exists():
-            candidates = [root]
+            files.append(Source(str(root)))
         else:
             problems.append(_problem(given, "no such file or directory"))
-            continue
-        for path in candidates:
-            try:
-                size = path.stat().st_size
-                if size > MAX_FILE_BYTES:
-                    problems.append(
-                        _problem(str(path), f"file is larger than {MAX_FILE_BYTES >> 20} MiB")
-                    )
-                    continue
-                files.append((str(path), path.read_bytes()))
-            except OSError as exc:
-                problems.append(_problem(str(path), f"cannot read: {exc.strerror or exc}"))
     return files, problems
 
 
