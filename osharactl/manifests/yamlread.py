@@ -11,6 +11,7 @@ the language code of Norwegian survives) — see docs/decisions/0020-yaml-subset
 from __future__ import annotations
 
 import re
+import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -298,6 +299,7 @@ _SEQ_START, _SEQ_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 _SCALAR, _DOC_START, _DOC_END = yaml.ScalarEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent
 _CONTAINER_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _NO_KEY = object()
+_intern = sys.intern
 
 
 def _fast_documents(text: str) -> list[tuple[Any, Any]]:
@@ -330,7 +332,7 @@ def _fast_documents(text: str) -> list[tuple[Any, Any]]:
                 elif top.__class__ is dict and keys[-1] is _NO_KEY:
                     if kind is not _SCALAR:
                         raise _Unusual
-                    key = event.value
+                    key = _intern(event.value)
                     if key in top or (key == "<<" and event.implicit[0]):
                         raise _Unusual
                     keys[-1] = key
@@ -375,7 +377,10 @@ def _fast_scalar(event: Any) -> Any:
         raise _Unusual
     tag = event.tag
     if tag is None or tag == "!":
-        return plain_scalar(event.value) if event.implicit[0] and not event.style else event.value
+        if event.implicit[0] and not event.style:
+            value = plain_scalar(event.value)
+            return _intern(value) if value.__class__ is str and len(value) < 64 else value
+        return _intern(event.value) if len(event.value) < 64 else event.value
     if tag in _STR_TAGS:
         return event.value
     raise _Unusual
