@@ -9,7 +9,6 @@ preview that cannot belong to the desired value is.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -68,19 +67,14 @@ def preview_matches(preview: str, value: str) -> bool:
     return value.startswith(head) and value.endswith(tail) and len(head) + len(tail) <= len(value)
 
 
-def desired_canonical(desired: DesiredCharacter) -> dict[str, Any]:
-    return canonical(desired.declared)
-
-
 def compare(
     desired: DesiredCharacter,
     live: dict[str, Any],
     *,
-    desired_c: dict[str, Any] | None = None,
     rotate: bool = False,
 ) -> CharacterDiff | None:
     """Field-level differences between a desired character and live, or ``None`` if equal."""
-    want = copy.deepcopy(desired_c) if desired_c is not None else canonical(desired.declared)
+    want = canonical(desired.declared)
     have = canonical(live)
     notes = _reconcile_secrets(want, have, rotate=rotate)
     for name in (SERVER_DEFAULTED | WRITE_ONLY) - desired.declared.keys():

@@ -13,6 +13,7 @@ never more than ``max_deletes`` per run.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -398,17 +399,7 @@ def _order(
 def _with(
     change: CharacterChange, ops: tuple[Operation, ...], deps: Iterable[str]
 ) -> CharacterChange:
-    return CharacterChange(
-        change.slug,
-        change.action,
-        change.fields,
-        ops,
-        tuple(sorted(set(deps))),
-        change.live_fingerprint,
-        change.replaces,
-        change.destructive,
-        change.overwrite,
-    )
+    return dataclasses.replace(change, operations=ops, depends_on=tuple(sorted(set(deps))))
 
 
 def _cyclic(nodes: set[str], needs: Mapping[str, list[str]]) -> set[str]:
