@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from osharactl.diff import compare
 from osharactl.errors import OsharaCtlError
 from osharactl.manifests.types import DesiredCharacter, SourcePos
-from osharactl.models import Character
+from osharactl.paths import parse_path
 from osharactl.plan import Action, FieldChange, Operation, Plan
 
 VERBS = {"POST": "created", "PATCH": "updated", "PUT": "replaced", "DELETE": "deleted"}
@@ -209,7 +209,7 @@ def verify(
         sent = _sent(change.operations)
         desired = DesiredCharacter(
             slug=slug,
-            character=Character.model_construct(slug=slug, name=""),
+            character=None,
             declared=sent,
             ignore_changes=(),
             lint_ignore=frozenset(),
@@ -219,7 +219,7 @@ def verify(
         )
         result = compare(desired, stored)
         for fc in result.fields if result else ():
-            if fc.path.split(".")[0].split("[")[0] in sent:
+            if parse_path(fc.path)[0] in sent:
                 divergences.append(
                     Divergence(slug, FieldChange(fc.path, fc.after, fc.before, fc.sensitive))
                 )
