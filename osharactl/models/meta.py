@@ -126,14 +126,16 @@ def pick_model(models: list[type[BaseModel]], data: Any) -> type[BaseModel] | No
 
 def mask_secrets(data: Any, model: type[BaseModel]) -> Any:
     """Return a copy of ``data`` (plain JSON-like) with every secret value replaced by
-    ``"(sensitive)"``. Unknown keys are kept; empty secrets stay empty so "not set" is visible."""
+    ``"(sensitive)"``. Unknown keys are kept; empty secrets stay empty so "not set" is visible.
+    The copy shares nothing mutable with ``data``: callers mask further in place, and ``data`` may
+    be a request body about to be sent."""
     if not isinstance(data, dict):
-        return data
+        return copy.deepcopy(data)
     out: dict[str, Any] = {}
     for key, value in data.items():
         info = model.model_fields.get(key)
         if info is None:
-            out[key] = value
+            out[key] = copy.deepcopy(value)
             continue
         if flag(info, SECRET):
             out[key] = _mask_value(value)
@@ -152,7 +154,7 @@ def _mask_in(models: list[type[BaseModel]], value: Any) -> Any:
     chosen = pick_model(models, value) if models else None
     if chosen is not None:
         return mask_secrets(value, chosen)
-    return _mask_unmodelled(value) if models else value
+    return _mask_unmodelled(value) if models else copy.deepcopy(value)
 
 
 # Names that hold secrets in the models; in an object we cannot model (a tool of a kind the

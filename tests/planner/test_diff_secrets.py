@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from osharactl.diff import compare
+from osharactl.diff import compare, flatten
 from osharactl.manifests.types import DesiredCharacter, SourcePos
 from osharactl.models import Character
 
@@ -54,3 +54,25 @@ def test_write_only_secret_hidden_by_the_server_is_not_drift_but_a_wrong_preview
     assert field.path == "llm_api_key" and field.sensitive
     assert field.before == field.after == "(sensitive)"
     assert "preview" in field.note
+
+
+def test_masking_for_display_never_touches_the_body_that_is_sent() -> None:
+    """An env value deep inside a free-form object (input_schema) is masked in the plan only."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {"q": {"description": "sec-VALUE-42"}},
+    }
+    body = {
+        "slug": "a",
+        "name": "A",
+        "tools": [{"name": "t", "kind": "kb", "input_schema": schema}],
+    }
+    want = desired(
+        body, {("tools", 0, "input_schema", "properties", "q", "description"): "${env:X}"}
+    )
+    shown = flatten(want)
+    assert "sec-VALUE-42" not in repr(shown)
+    assert schema["properties"]["q"]["description"] == "sec-VALUE-42"
+    live = {"slug": "a", "name": "A", "tools": []}
+    assert compare(want, live) is not None
+    assert schema["properties"]["q"]["description"] == "sec-VALUE-42"
