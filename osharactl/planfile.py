@@ -24,7 +24,7 @@ from osharactl.manifests.types import DesiredCharacter
 from osharactl.models import Character, mask_secrets
 from osharactl.models.meta import SENSITIVE
 from osharactl.normalize import canonical, fingerprint
-from osharactl.paths import format_path
+from osharactl.paths import canon_get, format_path, has
 from osharactl.plan import ABSENT, Action, CharacterChange, FieldChange, Operation, Plan
 
 KIND = "osharactl-plan"
@@ -128,24 +128,10 @@ def _rewrite(body: dict[str, Any], refs: RefMap, new: Callable[[Any, str], Any])
     """A copy of ``body`` with the value at each reference path replaced by ``new(old, ref)``."""
     out: dict[str, Any] = json.loads(json.dumps(body))
     for path, ref in refs.items():
-        node: Any = out
-        for seg in path[:-1]:
-            node = _step(node, seg)
-        last = path[-1]
-        exists = (isinstance(node, dict) and isinstance(last, str) and last in node) or (
-            isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node)
-        )
-        if exists:
-            node[last] = new(node[last], ref)
+        _, node = canon_get(out, path[:-1])
+        if has(node, path[-1]):
+            node[path[-1]] = new(node[path[-1]], ref)
     return out
-
-
-def _step(node: Any, seg: str | int) -> Any:
-    if isinstance(node, dict) and isinstance(seg, str):
-        return node.get(seg)
-    if isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
-        return node[seg]
-    return None
 
 
 def _refuse_literal_secrets(
@@ -296,14 +282,8 @@ def _resolve(body: dict[str, Any], refs: RefMap, value_of: Callable[[str, str, b
 
 
 def _values_at(body: dict[str, Any], refs: RefMap) -> list[str]:
-    found: list[str] = []
-    for path in refs:
-        node: Any = body
-        for seg in path:
-            node = _step(node, seg)
-        if isinstance(node, str):
-            found.append(node)
-    return found
+    values = (canon_get(body, path)[1] for path in refs)
+    return [value for value in values if isinstance(value, str)]
 
 
 def _field_in(raw: dict[str, Any]) -> FieldChange:
