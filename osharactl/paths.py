@@ -70,6 +70,12 @@ def canon_get(data: Any, segments: Iterable[Segment]) -> tuple[bool, Any]:
     return True, data
 
 
+def values_at(data: Any, paths: Iterable[tuple[Segment, ...]]) -> list[str]:
+    """The strings found at ``paths`` (paths that lead nowhere are skipped)."""
+    values = (canon_get(data, path)[1] for path in paths)
+    return [value for value in values if isinstance(value, str)]
+
+
 def canon_pop(data: Any, segments: tuple[Segment, ...]) -> None:
     """Remove the value at ``segments`` (used to drop ignored paths before comparing)."""
     if not segments:

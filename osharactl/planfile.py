@@ -24,7 +24,7 @@ from osharactl.manifests.types import DesiredCharacter
 from osharactl.models import Character, mask_secrets
 from osharactl.models.meta import SENSITIVE
 from osharactl.normalize import canonical, fingerprint
-from osharactl.paths import canon_get, format_path, has
+from osharactl.paths import canon_get, format_path, has, values_at
 from osharactl.plan import ABSENT, Action, CharacterChange, FieldChange, Operation, Plan
 
 KIND = "osharactl-plan"
@@ -218,7 +218,7 @@ class SavedPlan:
                 body = op["body"]
                 if body is not None:
                     body = _resolve(body, refs, value_of)
-                    self.resolved_values += _values_at(body, refs)
+                    self.resolved_values += values_at(body, refs)
                 ops.append(Operation(op["method"], op["slug"], body, op["step"],
                                      tuple(op["depends_on"])))  # fmt: skip
             changes.append(
@@ -279,11 +279,6 @@ def _how(before: dict[str, Any], after: dict[str, Any]) -> str:
 def _resolve(body: dict[str, Any], refs: RefMap, value_of: Callable[[str, str, bool], str]) -> Any:
     """Resolve the saved reference text at each path again (never the value stored before)."""
     return _rewrite(body, refs, lambda _old, ref: substitute(ref, value_of))
-
-
-def _values_at(body: dict[str, Any], refs: RefMap) -> list[str]:
-    values = (canon_get(body, path)[1] for path in refs)
-    return [value for value in values if isinstance(value, str)]
 
 
 def _field_in(raw: dict[str, Any]) -> FieldChange:

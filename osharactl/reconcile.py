@@ -19,8 +19,10 @@ from osharactl.config import Settings
 from osharactl.diff import compare
 from osharactl.live import read_live, read_live_changed
 from osharactl.manifests import load_manifests
-from osharactl.manifests.secrets import secret_strings
 from osharactl.manifests.types import ManifestSet
+from osharactl.models import Character
+from osharactl.models.meta import secret_values
+from osharactl.paths import values_at
 from osharactl.plan import Plan
 from osharactl.planner import PlanOptions, build_plan
 from osharactl.redact import Redactor
@@ -77,13 +79,8 @@ def manifest_secrets(manifests: ManifestSet) -> list[str]:
     """Every secret value the manifests hold: schema secrets and anything from ``${env:…}``."""
     values: list[str] = []
     for desired in manifests.characters.values():
-        values += secret_strings(desired.declared)
-        for path in desired.refs:
-            node: Any = desired.declared
-            for seg in path:
-                node = node[seg] if isinstance(node, dict | list) else None  # type: ignore[index]
-            if isinstance(node, str):
-                values.append(node)
+        values += secret_values(desired.declared, Character)
+        values += values_at(desired.declared, desired.refs)
     return values
 
 
@@ -158,7 +155,7 @@ def plan_secrets(plan: Plan) -> list[str]:
         for change in plan.changes
         for op in change.operations
         if op.body
-        for value in secret_strings(op.body)
+        for value in secret_values(op.body, Character)
     ]
 
 
